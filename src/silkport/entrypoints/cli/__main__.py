@@ -1,0 +1,5 @@
+"""``python -m silkport.entrypoints.cli`` runs the same command line as ``silkport``."""
+
+from silkport.entrypoints.cli.main import app
+
+app()

@@ -1,0 +1,7 @@
+"""Web UI pages (Jinja2 + htmx)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)

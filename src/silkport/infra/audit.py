@@ -1,0 +1,143 @@
+"""Append-only, hash-chained audit log: each entry carries the hash of the one before it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import BigInteger, Integer, String, Text, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from silkport.infra.db import Base
+from silkport.shared.actor import Actor
+from silkport.shared.clock import Clock
+
+GENESIS = "0" * 64
+#: arbitrary constant naming the PostgreSQL advisory lock that serialises appends to the chain
+_CHAIN_LOCK = 0x5117_0A0D
+
+
+class AuditEntryRow(Base):
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(32), index=True)  # ISO 8601 UTC, microseconds: hashed as stored
+    actor_id: Mapped[str] = mapped_column(String(64))
+    actor_name: Mapped[str] = mapped_column(String(128))
+    actor_role: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    object_type: Mapped[str] = mapped_column(String(64))
+    object_id: Mapped[str] = mapped_column(String(128), index=True)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+def canonical(value: Mapping[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def entry_hash(prev_hash: str, row: AuditEntryRow) -> str:
+    payload = "\x1f".join(
+        [
+            prev_hash,
+            row.at,
+            row.actor_id,
+            row.actor_name,
+            row.actor_role,
+            row.action,
+            row.object_type,
+            row.object_id,
+            row.before or "",
+            row.after or "",
+            row.reason or "",
+        ]
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class SqlAuditTrail:
+    """Implements :class:`silkport.shared.audit.AuditTrail` inside a unit of work's session."""
+
+    def __init__(self, session: Session, clock: Clock) -> None:
+        self._session = session
+        self._clock = clock
+
+    def record(
+        self,
+        *,
+        actor: Actor,
+        action: str,
+        object_type: str,
+        object_id: str,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        reason: str | None = None,
+    ) -> None:
+        session = self._session
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+        session.flush()
+        last = session.execute(select(AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)).scalar()
+        prev = last or GENESIS
+        row = AuditEntryRow(
+            at=self._clock.now().isoformat(timespec="microseconds"),
+            actor_id=actor.user_id,
+            actor_name=actor.username,
+            actor_role=actor.role.value,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=canonical(before),
+            after=canonical(after),
+            reason=reason,
+            prev_hash=prev,
+        )
+        row.hash = entry_hash(prev, row)
+        session.add(row)
+        session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    entries: int
+    first_broken: int | None
+    problem: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.first_broken is None
+
+
+def iter_entries(session: Session, batch: int = 5000) -> Iterator[AuditEntryRow]:
+    last = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEntryRow).where(AuditEntryRow.seq > last).order_by(AuditEntryRow.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].seq
+        session.expunge_all()
+
+
+def verify_chain(session: Session) -> ChainReport:
+    """Walk the chain from the start; name the first entry whose link or content does not hold."""
+    prev = GENESIS
+    count = 0
+    for row in iter_entries(session):
+        count += 1
+        if row.prev_hash != prev:
+            return ChainReport(count, row.seq, f"entry {row.seq} does not link to the entry before it")
+        if entry_hash(prev, row) != row.hash:
+            return ChainReport(count, row.seq, f"entry {row.seq} was altered after it was written")
+        prev = row.hash
+    return ChainReport(count, None, None)
