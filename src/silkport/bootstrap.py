@@ -7,14 +7,42 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from silkport.clearance.adapters.reference import load_units, load_value_ranges
+from silkport.clearance.adapters.repository import SqlClearanceUnitOfWork
+from silkport.clearance.adapters.rulebook_file import default_rulebook
+from silkport.clearance.adapters.tariff_csv import sample_tariff
+from silkport.clearance.domain.rules import Rulebook
+from silkport.clearance.domain.validation import ClearanceReference
+from silkport.clearance.services.handlers import ClearanceConfig
+from silkport.enterprises.adapters.repository import SqlEnterpriseRepository
 from silkport.enterprises.adapters.uow import SqlEnterpriseUnitOfWork
 from silkport.infra.db import make_engine, make_session_factory
 from silkport.infra.idempotency import IdempotencyStore
+from silkport.infra.outbox import Dispatcher, WebhookRegistry
 from silkport.infra.security import Argon2Hasher
 from silkport.infra.settings import Settings, get_settings
 from silkport.shared.clock import Clock, SystemClock
+from silkport.zone.adapters.refdata import reference_data
 from silkport.zone.adapters.repository import SqlZoneRepository
 from silkport.zone.adapters.uow import SqlZoneUnitOfWork
+
+
+class RegistryLookup:
+    """Clearance asks the enterprise registry about a declarant through this (the registry's own adapter)."""
+
+    def __init__(self, session: Session) -> None:
+        self._repo = SqlEnterpriseRepository(session)
+
+    def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None:
+        enterprise = self._repo.get(enterprise_id)
+        if enterprise is None:
+            return None
+        return enterprise.status.value, enterprise.details.credit_grade.value
+
+
+def _hs_subheading_exists(code: str) -> bool:
+    entry = reference_data().hs(code)
+    return entry is not None and entry.level == 6 and entry.in_nomenclature
 
 
 @dataclass
@@ -31,6 +59,35 @@ class Platform:
 
     def zone_uow(self) -> SqlZoneUnitOfWork:
         return SqlZoneUnitOfWork(self.session_factory, self.clock)
+
+    def clearance_uow(self) -> SqlClearanceUnitOfWork:
+        return SqlClearanceUnitOfWork(
+            self.session_factory, self.clock, RegistryLookup, Rulebook.from_mapping, default_rulebook
+        )
+
+    def clearance_config(self) -> ClearanceConfig:
+        config = self.extras.get("clearance_config")
+        if not isinstance(config, ClearanceConfig):
+            with self.zone_uow() as uow:
+                offices = uow.zone.office_codes()
+            config = ClearanceConfig(
+                reference=ClearanceReference(
+                    hs_exists=_hs_subheading_exists,
+                    office_codes=offices,
+                    units=load_units(),
+                    controlled_hs=default_rulebook().controlled_hs,
+                ),
+                tariff=sample_tariff(),
+                value_ranges=load_value_ranges(),
+            )
+            self.extras["clearance_config"] = config
+        return config
+
+    def webhooks(self) -> WebhookRegistry:
+        return WebhookRegistry(self.session_factory, self.clock)
+
+    def dispatcher(self) -> Dispatcher:
+        return Dispatcher(self.session_factory, self.clock)
 
     def idempotency_store(self) -> IdempotencyStore:
         return IdempotencyStore(self.session_factory, self.clock)

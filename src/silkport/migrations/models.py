@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import silkport.clearance.adapters.orm
 import silkport.enterprises.adapters.orm
 import silkport.infra.audit
 import silkport.infra.idempotency
+import silkport.infra.outbox
 import silkport.zone.adapters.orm  # noqa: F401
 from silkport.infra.db import Base
 

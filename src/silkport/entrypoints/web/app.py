@@ -8,9 +8,10 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from silkport.bootstrap import Platform, bootstrap
+from silkport.clearance import api as clearance_api
 from silkport.enterprises import api as enterprises_api
 from silkport.enterprises.services import auth
-from silkport.entrypoints.web import ops, pages
+from silkport.entrypoints.web import ops, pages, webhooks
 from silkport.infra.idempotency import IdempotencyMiddleware
 from silkport.infra.logs import configure_logging
 from silkport.infra.middleware import BodyLimitMiddleware, Metrics, ObservabilityMiddleware
@@ -69,6 +70,9 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         "enterprises": platform.enterprises_uow,
         "zone": platform.zone_uow,
         "hasher": lambda: platform.hasher,
+        "clearance": platform.clearance_uow,
+        "clearance_config": platform.clearance_config,
+        "webhooks": platform.webhooks,
     }
     install_problem_handlers(app)
     # outermost first: ids/metrics see everything, then the size limit, then idempotency
@@ -81,6 +85,8 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(enterprises_api.router)
     app.include_router(zone_api.router)
     app.include_router(refdata_api.router)
+    app.include_router(clearance_api.router)
+    app.include_router(webhooks.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -1,0 +1,409 @@
+"""SQLAlchemy repositories of the clearance context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import Integer, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from silkport.clearance.adapters.orm import (
+    DeclarationRow,
+    DeclarationVersionRow,
+    DutyAssessmentRow,
+    InspectionRow,
+    RiskAssessmentRow,
+    RulebookRow,
+    StatusHistoryRow,
+)
+from silkport.clearance.domain.model import (
+    Declaration,
+    DeclarationContent,
+    Finding,
+    Lane,
+    Settlement,
+    Stage,
+    Status,
+    StatusChange,
+)
+from silkport.clearance.domain.rules import Rulebook
+from silkport.clearance.schemas import content_from_json, content_to_json
+from silkport.clearance.services.ports import DeclarationFilter, QueueStat, StoredAssessment
+from silkport.infra.outbox import SqlOutbox
+from silkport.infra.uow import SqlAlchemyUnitOfWork
+from silkport.shared.clock import Clock, ensure_utc
+from silkport.shared.paging import Page, decode_cursor, encode_cursor
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return ensure_utc(value) if value is not None else None
+
+
+class SqlDeclarationRepository:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+        self._history_seen: dict[str, int] = {}
+
+    # -- the aggregate -------------------------------------------------------------------------
+    def add(self, declaration: Declaration, actor: str, reason: str | None) -> None:
+        now = declaration.history[0].at if declaration.history else None
+        row = DeclarationRow(id=declaration.id, created_at=now or datetime.now().astimezone())
+        self._fill(row, declaration)
+        self._s.add(row)
+        self._s.flush()
+        self.add_version(declaration.id, declaration.version, declaration.content, row.created_at, actor, reason)
+        self._history_seen[declaration.id] = 0
+
+    def set_created(self, declaration_id: str, at: datetime) -> None:
+        self._s.execute(update(DeclarationRow).where(DeclarationRow.id == declaration_id).values(created_at=at))
+
+    def get(self, declaration_id: str, for_update: bool = False) -> Declaration | None:
+        stmt = select(DeclarationRow).where(DeclarationRow.id == declaration_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        row = self._s.scalars(stmt).first()
+        if row is None:
+            return None
+        version = self._s.get(DeclarationVersionRow, (row.id, row.version))
+        if version is None:
+            raise LookupError(f"declaration {row.id} has no content version {row.version}")
+        history = self._s.scalars(
+            select(StatusHistoryRow).where(StatusHistoryRow.declaration_id == row.id).order_by(StatusHistoryRow.id)
+        ).all()
+        d = Declaration(
+            id=row.id,
+            content=content_from_json(version.content),
+            status=Status(row.status),
+            version=row.version,
+            lane=Lane(row.lane) if row.lane else None,
+            risk_score=row.risk_score,
+            rulebook_version=row.rulebook_version,
+            model_version=row.model_version,
+            settlement=Settlement(row.settlement),
+            stages={
+                Stage(name): ensure_utc(at)
+                for name in (s.value for s in Stage)
+                if (at := getattr(row, f"{name}_at")) is not None
+            },
+            history=[
+                StatusChange(ensure_utc(h.at), h.actor, Status(h.from_status), Status(h.to_status), h.reason)
+                for h in history
+            ],
+            audit_flags=list(row.audit_flags or []),
+            assigned_to=row.assigned_to,
+            pre_arrival=row.pre_arrival,
+        )
+        self._history_seen[d.id] = len(d.history)
+        return d
+
+    def save(self, declaration: Declaration) -> None:
+        row = self._s.get(DeclarationRow, declaration.id)
+        if row is None:
+            raise LookupError(declaration.id)
+        self._fill(row, declaration)
+        seen = self._history_seen.get(declaration.id, 0)
+        for change in declaration.history[seen:]:
+            self._s.add(
+                StatusHistoryRow(
+                    declaration_id=declaration.id,
+                    at=change.at,
+                    actor=change.actor,
+                    from_status=change.from_status.value,
+                    to_status=change.to_status.value,
+                    reason=change.reason,
+                )
+            )
+        self._history_seen[declaration.id] = len(declaration.history)
+        self._s.flush()
+
+    @staticmethod
+    def _fill(row: DeclarationRow, d: Declaration) -> None:
+        c = d.content
+        row.declarant_id = c.declarant_id
+        row.lrn = c.lrn
+        row.type = c.type.value
+        row.office_code = c.office_code
+        row.transport_mode = c.transport_mode.value
+        row.status = d.status.value
+        row.lane = d.lane.value if d.lane else None
+        row.risk_score = d.risk_score
+        row.rulebook_version = d.rulebook_version
+        row.model_version = d.model_version
+        row.settlement = d.settlement.value
+        row.version = d.version
+        row.pre_arrival = d.pre_arrival
+        row.assigned_to = d.assigned_to
+        row.audit_flags = list(d.audit_flags)
+        for stage in Stage:
+            setattr(row, f"{stage.value}_at", d.stages.get(stage))
+
+    def by_lrn(self, declarant_id: str, lrn: str) -> Declaration | None:
+        found = self._s.scalar(
+            select(DeclarationRow.id).where(DeclarationRow.declarant_id == declarant_id, DeclarationRow.lrn == lrn)
+        )
+        return self.get(found) if found else None
+
+    def search(self, flt: DeclarationFilter, cursor: str | None, limit: int) -> Page[Declaration]:
+        conds = []
+        if flt.declarant_id is not None:
+            conds.append(DeclarationRow.declarant_id == flt.declarant_id)
+        if flt.office:
+            conds.append(DeclarationRow.office_code == flt.office)
+        if flt.status:
+            conds.append(DeclarationRow.status == flt.status.value)
+        if flt.statuses:
+            conds.append(DeclarationRow.status.in_(sorted(s.value for s in flt.statuses)))
+        if flt.lane:
+            conds.append(DeclarationRow.lane == flt.lane.value)
+        if flt.type:
+            conds.append(DeclarationRow.type == flt.type.value)
+        if flt.assigned_to:
+            conds.append(DeclarationRow.assigned_to == flt.assigned_to)
+        if flt.lodged_from:
+            conds.append(DeclarationRow.lodgement_at >= flt.lodged_from)
+        if flt.lodged_to:
+            conds.append(DeclarationRow.lodgement_at < flt.lodged_to)
+        stmt = select(DeclarationRow.id, DeclarationRow.created_at).where(*conds)
+        if cursor:
+            at_iso, last_id = decode_cursor(cursor, 2)
+            at = datetime.fromisoformat(at_iso)
+            stmt = stmt.where(
+                or_(DeclarationRow.created_at < at, and_(DeclarationRow.created_at == at, DeclarationRow.id < last_id))
+            )
+        rows = self._s.execute(
+            stmt.order_by(DeclarationRow.created_at.desc(), DeclarationRow.id.desc()).limit(limit + 1)
+        ).all()
+        items = [d for r in rows[:limit] if (d := self.get(r[0])) is not None]
+        next_cursor = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            next_cursor = encode_cursor([ensure_utc(last[1]).isoformat(), last[0]])
+        return Page(items=items, next_cursor=next_cursor)
+
+    # -- versions ------------------------------------------------------------------------------
+    def add_version(
+        self,
+        declaration_id: str,
+        version: int,
+        content: DeclarationContent,
+        at: datetime,
+        actor: str,
+        reason: str | None,
+    ) -> None:
+        self._s.add(
+            DeclarationVersionRow(
+                declaration_id=declaration_id,
+                version=version,
+                content=content_to_json(content),
+                at=at,
+                actor=actor,
+                reason=reason,
+            )
+        )
+        self._s.flush()
+
+    def versions(self, declaration_id: str) -> list[tuple[int, DeclarationContent, datetime, str, str | None]]:
+        rows = self._s.scalars(
+            select(DeclarationVersionRow)
+            .where(DeclarationVersionRow.declaration_id == declaration_id)
+            .order_by(DeclarationVersionRow.version)
+        ).all()
+        return [(r.version, content_from_json(r.content), ensure_utc(r.at), r.actor, r.reason) for r in rows]
+
+    def content_at(self, declaration_id: str, version: int) -> DeclarationContent | None:
+        row = self._s.get(DeclarationVersionRow, (declaration_id, version))
+        return content_from_json(row.content) if row else None
+
+    # -- decisions -----------------------------------------------------------------------------
+    def add_assessment(self, assessment: StoredAssessment) -> None:
+        self._s.add(
+            RiskAssessmentRow(
+                declaration_id=assessment.declaration_id,
+                content_version=assessment.content_version,
+                rulebook_version=assessment.rulebook_version,
+                model_version=assessment.model_version,
+                score=assessment.score,
+                lane=assessment.lane.value,
+                fired=[dict(f) for f in assessment.fired],
+                trader_reasons=list(assessment.trader_reasons),
+                inputs=dict(assessment.inputs),
+                at=assessment.at,
+            )
+        )
+        self._s.flush()
+
+    def latest_assessment(self, declaration_id: str) -> StoredAssessment | None:
+        row = self._s.scalars(
+            select(RiskAssessmentRow)
+            .where(RiskAssessmentRow.declaration_id == declaration_id)
+            .order_by(RiskAssessmentRow.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return StoredAssessment(
+            declaration_id=row.declaration_id,
+            content_version=row.content_version,
+            rulebook_version=row.rulebook_version,
+            model_version=row.model_version,
+            score=row.score,
+            lane=Lane(row.lane),
+            fired=row.fired,
+            trader_reasons=row.trader_reasons,
+            inputs=row.inputs,
+            at=ensure_utc(row.at),
+        )
+
+    def set_taxes(self, declaration_id: str, version: int, taxes: Mapping[str, Any]) -> None:
+        existing = self._s.get(DutyAssessmentRow, (declaration_id, version))
+        if existing is None:
+            self._s.add(DutyAssessmentRow(declaration_id=declaration_id, version=version, breakdown=dict(taxes)))
+        else:
+            existing.breakdown = dict(taxes)
+        row = self._s.get(DeclarationRow, declaration_id)
+        if row is not None:
+            row.taxes_cny = Decimal(str(taxes.get("total", "0")))
+            row.customs_value_cny = Decimal(str(taxes.get("customs_value", "0")))
+        self._s.flush()
+
+    def taxes(self, declaration_id: str) -> Mapping[str, Any] | None:
+        row = self._s.scalars(
+            select(DutyAssessmentRow)
+            .where(DutyAssessmentRow.declaration_id == declaration_id)
+            .order_by(DutyAssessmentRow.version.desc())
+            .limit(1)
+        ).first()
+        return row.breakdown if row else None
+
+    def add_inspection(
+        self,
+        declaration_id: str,
+        enterprise_id: str,
+        method: str,
+        finding: Finding,
+        note: str,
+        at: datetime,
+        officer: str,
+    ) -> None:
+        self._s.add(
+            InspectionRow(
+                declaration_id=declaration_id,
+                enterprise_id=enterprise_id,
+                method=method,
+                finding=finding.value,
+                note=note,
+                at=at,
+                officer=officer,
+            )
+        )
+        self._s.flush()
+
+    def trader_history(self, enterprise_id: str) -> tuple[int, int, int]:
+        declared = self._s.scalar(
+            select(func.count())
+            .select_from(DeclarationRow)
+            .where(DeclarationRow.declarant_id == enterprise_id, DeclarationRow.lodgement_at.is_not(None))
+        )
+        inspected, discrepancies = self._s.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(func.cast(InspectionRow.finding != Finding.CONFORM.value, type_=Integer)), 0),
+            ).where(InspectionRow.enterprise_id == enterprise_id)
+        ).one()
+        return int(declared or 0), int(inspected or 0), int(discrepancies or 0)
+
+    def queue_stats(self, office: str | None) -> list[QueueStat]:
+        waiting = (Status.DOCUMENT_CHECK, Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.HELD, Status.CLEARED)
+        stmt = (
+            select(
+                DeclarationRow.office_code,
+                DeclarationRow.status,
+                DeclarationRow.lane,
+                func.count(),
+                func.min(DeclarationRow.lodgement_at),
+            )
+            .where(DeclarationRow.status.in_([s.value for s in waiting]))
+            .group_by(DeclarationRow.office_code, DeclarationRow.status, DeclarationRow.lane)
+            .order_by(DeclarationRow.office_code, DeclarationRow.status)
+        )
+        if office:
+            stmt = stmt.where(DeclarationRow.office_code == office)
+        return [
+            QueueStat(
+                office=o, status=Status(st), lane=Lane(ln) if ln else None, count=int(n), oldest_lodged=_aware(old)
+            )
+            for o, st, ln, n, old in self._s.execute(stmt).all()
+        ]
+
+
+class SqlRulebookStore:
+    def __init__(
+        self, session: Session, loads: Callable[[Mapping[str, Any]], Rulebook], default: Callable[[], Rulebook]
+    ) -> None:
+        self._s = session
+        self._loads = loads
+        self._default = default
+
+    def active(self) -> Rulebook:
+        row = self._s.scalars(select(RulebookRow).where(RulebookRow.active.is_(True)).limit(1)).first()
+        if row is None:
+            return self._default()
+        return self._loads(row.content)
+
+    def get(self, version: str) -> Rulebook | None:
+        row = self._s.get(RulebookRow, version)
+        if row is not None:
+            return self._loads(row.content)
+        default = self._default()
+        return default if default.version == version else None
+
+    def publish(self, rulebook: Rulebook, at: datetime, actor: str) -> None:
+        self._s.execute(update(RulebookRow).where(RulebookRow.active.is_(True)).values(active=False))
+        self._s.add(
+            RulebookRow(
+                version=rulebook.version,
+                content=dict(rulebook.to_mapping()),
+                fingerprint=rulebook.fingerprint(),
+                published_at=at,
+                published_by=actor,
+                active=True,
+            )
+        )
+        self._s.flush()
+
+    def versions(self) -> list[tuple[str, datetime, str, bool]]:
+        rows = self._s.scalars(select(RulebookRow).order_by(RulebookRow.published_at)).all()
+        return [(r.version, ensure_utc(r.published_at), r.published_by, r.active) for r in rows]
+
+
+class EnterpriseLookupFactory(Protocol):
+    def __call__(self, session: Session) -> Any: ...
+
+
+class SqlClearanceUnitOfWork(SqlAlchemyUnitOfWork):
+    declarations: SqlDeclarationRepository
+    rulebooks: SqlRulebookStore
+    outbox: SqlOutbox
+    enterprises: Any
+
+    def __init__(
+        self,
+        session_factory: Any,
+        clock: Clock,
+        enterprises: EnterpriseLookupFactory,
+        rulebook_loads: Callable[[Mapping[str, Any]], Rulebook],
+        default_rulebook: Callable[[], Rulebook],
+    ) -> None:
+        super().__init__(session_factory, clock)
+        self._enterprises = enterprises
+        self._loads = rulebook_loads
+        self._default = default_rulebook
+
+    def _open(self, session: Session) -> None:
+        self.declarations = SqlDeclarationRepository(session)
+        self.rulebooks = SqlRulebookStore(session, self._loads, self._default)
+        self.outbox = SqlOutbox(session)
+        self.enterprises = self._enterprises(session)

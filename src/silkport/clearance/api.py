@@ -1,0 +1,310 @@
+"""HTTP API of clearance: traders file and follow; officers work their queues; supervisors oversee."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from silkport.clearance.domain.model import Declaration, DeclarationType, Lane, Status
+from silkport.clearance.schemas import (
+    AmendmentIn,
+    AssignIn,
+    DeclarationIn,
+    DeclarationOut,
+    DeclarationPage,
+    DocumentCheckDecision,
+    FieldProblem,
+    FileOptions,
+    FiredRuleOut,
+    InspectionIn,
+    PaymentIn,
+    ReasonIn,
+)
+from silkport.clearance.services import handlers
+from silkport.clearance.services.handlers import ClearanceConfig, Outcome
+from silkport.clearance.services.ports import ClearanceUnitOfWork, DeclarationFilter
+from silkport.infra.web import CurrentActor, service
+from silkport.shared.actor import Actor, Role
+from silkport.shared.errors import FieldError, ValidationFailed
+
+Uow = Annotated[ClearanceUnitOfWork, Depends(service("clearance"))]
+Config = Annotated[ClearanceConfig, Depends(service("clearance_config"))]
+
+router = APIRouter(prefix="/api/v1", tags=["clearance"])
+
+OFFICER_ROLES = frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR, Role.ADMIN})
+
+
+def _declarant(actor: Actor, body: DeclarationIn) -> str:
+    if actor.is_enterprise_bound:
+        if body.declarant and body.declarant != actor.enterprise_id:
+            raise ValidationFailed(FieldError("declarant", "a trader declares for their own enterprise only"))
+        return actor.enterprise_id or ""
+    if not body.declarant:
+        raise ValidationFailed(FieldError("declarant", "is required when filing for an enterprise"))
+    return body.declarant
+
+
+def present(
+    uow: ClearanceUnitOfWork, actor: Actor, d: Declaration, warnings: tuple[FieldError, ...] = ()
+) -> DeclarationOut:
+    """The declaration as this actor may see it: officers get scores and rule contributions, traders don't."""
+    officer = actor.role in OFFICER_ROLES
+    stored = handlers.assessment_of(uow, actor, d.id) if d.lane is not None else None
+    reasons: list[FiredRuleOut] = []
+    if stored is not None:
+        if officer:
+            reasons = [
+                FiredRuleOut(
+                    rule=str(f.get("rule_id")),
+                    kind=str(f.get("kind")),
+                    contribution=f.get("contribution"),
+                    reason=str(f.get("reason")),
+                )
+                for f in stored.fired
+            ]
+        else:
+            reasons = [FiredRuleOut(reason=r) for r in stored.trader_reasons]
+    taxes: Any = handlers.taxes_of(uow, actor, d.id)
+    return DeclarationOut(
+        id=d.id,
+        version=d.version,
+        status=d.status,
+        lane=d.lane,
+        risk_score=d.risk_score if officer else None,
+        rulebook_version=d.rulebook_version,
+        model_version=d.model_version,
+        reasons=reasons,
+        settlement=d.settlement,
+        pre_arrival=d.pre_arrival,
+        stages=dict(d.stages),
+        assigned_to=d.assigned_to if officer else None,
+        audit_flags=list(d.audit_flags) if officer else [],
+        warnings=[FieldProblem(field=w.field, message=w.message) for w in warnings],
+        taxes=taxes,
+        declaration=DeclarationIn.of(d.content),
+    )
+
+
+def _out(uow: ClearanceUnitOfWork, actor: Actor, outcome: Outcome) -> DeclarationOut:
+    return present(uow, actor, outcome.declaration, outcome.warnings)
+
+
+@router.post("/declarations", response_model=DeclarationOut, status_code=status.HTTP_201_CREATED)
+def file_declaration(
+    body: DeclarationIn,
+    uow: Uow,
+    config: Config,
+    actor: CurrentActor,
+    response: Response,
+    lodge: bool = True,
+    pre_arrival: bool = True,
+) -> DeclarationOut:
+    """File a declaration. By default it is lodged at once and runs through acceptance, risk and taxes;
+    a green one is released the moment its goods arrive and duty is settled."""
+    options = FileOptions(lodge=lodge, pre_arrival=pre_arrival)
+    content = body.to_content(_declarant(actor, body))
+    outcome = handlers.file_declaration(
+        uow, actor, config, content, lodge=options.lodge, pre_arrival=options.pre_arrival
+    )
+    response.headers["Location"] = f"/api/v1/declarations/{outcome.declaration.id}"
+    return _out(uow, actor, outcome)
+
+
+@router.post("/declarations/validate", response_model=list[FieldProblem])
+def validate_declaration(body: DeclarationIn, config: Config, actor: CurrentActor) -> list[FieldProblem]:
+    """Check a declaration without filing it: every field error and warning, nothing stored."""
+    content = body.to_content(body.declarant or actor.enterprise_id or "")
+    result = handlers.check(content, config)
+    return [FieldProblem(field=e.field, message=e.message) for e in (*result.errors, *result.warnings)]
+
+
+@router.get("/declarations", response_model=DeclarationPage)
+def list_declarations(
+    uow: Uow,
+    actor: CurrentActor,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    lane: Lane | None = None,
+    office: str | None = None,
+    type_: Annotated[DeclarationType | None, Query(alias="type")] = None,
+    declarant: str | None = None,
+    lodged_from: datetime | None = None,
+    lodged_to: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> DeclarationPage:
+    flt = DeclarationFilter(
+        declarant_id=declarant,
+        office=office,
+        status=status_,
+        lane=lane,
+        type=type_,
+        lodged_from=lodged_from,
+        lodged_to=lodged_to,
+    )
+    page = handlers.list_declarations(uow, actor, flt, cursor, limit)
+    return DeclarationPage(items=[present(uow, actor, d) for d in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/declarations/{declaration_id}", response_model=DeclarationOut)
+def get_declaration(declaration_id: str, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return present(uow, actor, handlers.get_declaration(uow, actor, declaration_id))
+
+
+@router.get("/declarations/{declaration_id}/history")
+def history(declaration_id: str, uow: Uow, actor: CurrentActor) -> list[dict[str, Any]]:
+    d = handlers.get_declaration(uow, actor, declaration_id)
+    return [
+        {
+            "at": h.at.isoformat(),
+            "actor": h.actor,
+            "from": h.from_status.value,
+            "to": h.to_status.value,
+            "reason": h.reason if actor.role in OFFICER_ROLES or h.actor.startswith(actor.username) else None,
+        }
+        for h in d.history
+    ]
+
+
+@router.post("/declarations/{declaration_id}/lodge", response_model=DeclarationOut)
+def lodge(declaration_id: str, uow: Uow, config: Config, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.lodge(uow, actor, config, declaration_id))
+
+
+@router.post("/declarations/{declaration_id}/arrival", response_model=DeclarationOut)
+def arrival(declaration_id: str, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    """The goods are at the office: a cleared declaration is released on arrival."""
+    return _out(uow, actor, handlers.confirm_arrival(uow, actor, declaration_id))
+
+
+@router.post("/declarations/{declaration_id}/payment", response_model=DeclarationOut)
+def payment(declaration_id: str, body: PaymentIn, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.settle(uow, actor, declaration_id, body.method, body.reference))
+
+
+@router.post("/declarations/{declaration_id}/documents", response_model=DeclarationOut)
+def documents(declaration_id: str, body: ReasonIn, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    """The trader answers a request for documents."""
+    return _out(uow, actor, handlers.provide_documents(uow, actor, declaration_id, body.reason))
+
+
+@router.post("/declarations/{declaration_id}/amendments", response_model=DeclarationOut)
+def amendment(declaration_id: str, body: AmendmentIn, uow: Uow, config: Config, actor: CurrentActor) -> DeclarationOut:
+    current = handlers.get_declaration(uow, actor, declaration_id)
+    content = body.declaration.to_content(current.content.declarant_id)
+    return _out(uow, actor, handlers.amend(uow, actor, config, declaration_id, content, body.reason))
+
+
+@router.get("/declarations/{declaration_id}/versions")
+def versions(declaration_id: str, uow: Uow, actor: CurrentActor) -> list[dict[str, Any]]:
+    handlers.get_declaration(uow, actor, declaration_id)
+    with uow:
+        rows = uow.declarations.versions(declaration_id)
+    return [
+        {
+            "version": v,
+            "at": at.isoformat(),
+            "actor": who,
+            "reason": why,
+            "declaration": DeclarationIn.of(c).model_dump(mode="json"),
+        }
+        for v, c, at, who, why in rows
+    ]
+
+
+@router.post("/declarations/{declaration_id}/withdraw", response_model=DeclarationOut)
+def withdraw(declaration_id: str, body: ReasonIn, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.invalidate(uow, actor, declaration_id, body.reason))
+
+
+@router.post("/declarations/{declaration_id}/exit", response_model=DeclarationOut)
+def exit_confirmed(declaration_id: str, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.confirm_exit(uow, actor, declaration_id))
+
+
+# -- officer workbench -------------------------------------------------------------------------
+
+
+@router.get("/workbench/queue", response_model=DeclarationPage, tags=["officer workbench"])
+def work_queue(
+    uow: Uow,
+    actor: CurrentActor,
+    office: str | None = None,
+    lane: Lane | None = None,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> DeclarationPage:
+    page = handlers.queue(uow, actor, office, lane, cursor, limit)
+    return DeclarationPage(items=[present(uow, actor, d) for d in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/workbench/workload", tags=["officer workbench"])
+def workload(uow: Uow, actor: CurrentActor, request: Request, office: str | None = None) -> list[dict[str, Any]]:
+    """Per office, status and lane: how many wait and the age of the oldest (supervisors)."""
+    now = request.app.state.platform.clock.now()
+    return [
+        {
+            "office": s.office,
+            "status": s.status.value,
+            "lane": s.lane.value if s.lane else None,
+            "count": s.count,
+            "oldest_lodged": s.oldest_lodged.isoformat() if s.oldest_lodged else None,
+            "oldest_age_minutes": round((now - s.oldest_lodged).total_seconds() / 60, 1) if s.oldest_lodged else None,
+        }
+        for s in handlers.workload(uow, actor, office)
+    ]
+
+
+@router.post("/declarations/{declaration_id}/claim", response_model=DeclarationOut, tags=["officer workbench"])
+def claim(declaration_id: str, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.claim(uow, actor, declaration_id))
+
+
+@router.post("/declarations/{declaration_id}/assign", response_model=DeclarationOut, tags=["officer workbench"])
+def assign(declaration_id: str, body: AssignIn, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.reassign(uow, actor, declaration_id, body.officer))
+
+
+@router.post("/declarations/{declaration_id}/document-check", response_model=DeclarationOut, tags=["officer workbench"])
+def document_check(declaration_id: str, body: DocumentCheckDecision, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.decide_document_check(uow, actor, declaration_id, body.decision, body.reason))
+
+
+@router.post("/declarations/{declaration_id}/inspection", response_model=DeclarationOut, tags=["officer workbench"])
+def inspection(
+    declaration_id: str, body: InspectionIn, uow: Uow, config: Config, actor: CurrentActor
+) -> DeclarationOut:
+    amended = None
+    if body.amended is not None:
+        current = handlers.get_declaration(uow, actor, declaration_id)
+        amended = body.amended.to_content(current.content.declarant_id)
+    outcome = handlers.record_inspection(
+        uow, actor, config, declaration_id, method=body.method, finding=body.finding, note=body.note, amended=amended
+    )
+    return _out(uow, actor, outcome)
+
+
+@router.post("/declarations/{declaration_id}/release-hold", response_model=DeclarationOut, tags=["officer workbench"])
+def release_hold(declaration_id: str, body: ReasonIn, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.resolve_hold(uow, actor, declaration_id, body.reason))
+
+
+@router.post("/declarations/{declaration_id}/audit-flag", response_model=DeclarationOut, tags=["officer workbench"])
+def audit_flag(declaration_id: str, body: ReasonIn, uow: Uow, actor: CurrentActor) -> DeclarationOut:
+    return _out(uow, actor, handlers.flag_for_audit(uow, actor, declaration_id, body.reason))
+
+
+@router.get("/declarations/{declaration_id}/replay", tags=["officer workbench"])
+def replay(declaration_id: str, uow: Uow, config: Config, actor: CurrentActor) -> dict[str, Any]:
+    """Run the risk engine again with the recorded rulebook version and inputs; the lane must match."""
+    result = handlers.replay(uow, actor, config, declaration_id)
+    recorded = handlers.get_declaration(uow, actor, declaration_id)
+    return {
+        "recorded_lane": recorded.lane.value if recorded.lane else None,
+        "replayed_lane": result.lane.value,
+        "same": recorded.lane is result.lane and recorded.risk_score == result.score,
+        "rulebook_version": result.rulebook_version,
+        "assessment": result.officer_view(),
+    }

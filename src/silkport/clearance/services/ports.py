@@ -1,0 +1,127 @@
+"""What the clearance services need from the outside world."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from silkport.clearance.domain.model import Declaration, DeclarationContent, DeclarationType, Finding, Lane, Status
+from silkport.clearance.domain.rules import Rulebook
+from silkport.shared.audit import AuditTrail
+from silkport.shared.clock import Clock
+from silkport.shared.paging import Page
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationFilter:
+    declarant_id: str | None = None
+    office: str | None = None
+    status: Status | None = None
+    statuses: frozenset[Status] | None = None
+    lane: Lane | None = None
+    type: DeclarationType | None = None
+    assigned_to: str | None = None
+    lodged_from: datetime | None = None
+    lodged_to: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAssessment:
+    """A risk decision as recorded: enough to show it and to replay it."""
+
+    declaration_id: str
+    content_version: int
+    rulebook_version: str
+    model_version: str | None
+    score: Decimal
+    lane: Lane
+    fired: Sequence[Mapping[str, Any]]  # officer view of each fired rule
+    trader_reasons: Sequence[str]
+    inputs: Mapping[str, Any]  # the trader profile and model score the engine saw
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStat:
+    office: str
+    status: Status
+    lane: Lane | None
+    count: int
+    oldest_lodged: datetime | None
+
+
+class DeclarationRepository(Protocol):
+    def add(self, declaration: Declaration, actor: str, reason: str | None) -> None: ...
+    def get(self, declaration_id: str, for_update: bool = False) -> Declaration | None: ...
+    def save(self, declaration: Declaration) -> None: ...
+    def by_lrn(self, declarant_id: str, lrn: str) -> Declaration | None: ...
+    def search(self, flt: DeclarationFilter, cursor: str | None, limit: int) -> Page[Declaration]: ...
+    def add_version(
+        self,
+        declaration_id: str,
+        version: int,
+        content: DeclarationContent,
+        at: datetime,
+        actor: str,
+        reason: str | None,
+    ) -> None: ...
+    def versions(self, declaration_id: str) -> list[tuple[int, DeclarationContent, datetime, str, str | None]]: ...
+    def content_at(self, declaration_id: str, version: int) -> DeclarationContent | None: ...
+    def add_assessment(self, assessment: StoredAssessment) -> None: ...
+    def latest_assessment(self, declaration_id: str) -> StoredAssessment | None: ...
+    def set_taxes(self, declaration_id: str, version: int, taxes: Mapping[str, Any]) -> None: ...
+    def taxes(self, declaration_id: str) -> Mapping[str, Any] | None: ...
+    def add_inspection(
+        self,
+        declaration_id: str,
+        enterprise_id: str,
+        method: str,
+        finding: Finding,
+        note: str,
+        at: datetime,
+        officer: str,
+    ) -> None: ...
+    def trader_history(self, enterprise_id: str) -> tuple[int, int, int]: ...
+    def queue_stats(self, office: str | None) -> list[QueueStat]: ...
+
+
+class RulebookStore(Protocol):
+    def active(self) -> Rulebook: ...
+    def get(self, version: str) -> Rulebook | None: ...
+    def publish(self, rulebook: Rulebook, at: datetime, actor: str) -> None: ...
+    def versions(self) -> list[tuple[str, datetime, str, bool]]: ...
+
+
+class EnterpriseLookup(Protocol):
+    """The registry's answers clearance needs: does the enterprise exist, is it active, its credit grade."""
+
+    def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None: ...
+
+
+class Outbox(Protocol):
+    def emit(self, enterprise_id: str, event_type: str, payload: Mapping[str, Any], at: datetime) -> None: ...
+
+
+class ClearanceUnitOfWork(Protocol):
+    @property
+    def declarations(self) -> DeclarationRepository: ...
+    @property
+    def rulebooks(self) -> RulebookStore: ...
+    @property
+    def enterprises(self) -> EnterpriseLookup: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def audit(self) -> AuditTrail: ...
+    @property
+    def clock(self) -> Clock: ...
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    def commit(self) -> None: ...
