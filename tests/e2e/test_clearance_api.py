@@ -225,3 +225,28 @@ def test_status_changes_reach_the_traders_webhook_signed_and_retried(no_random: 
         expected = "sha256=" + hmac.new(hook["secret"].encode(), body, hashlib.sha256).hexdigest()
         assert headers["X-Silkport-Signature"] == expected
     assert dispatcher.run_once().attempted == 0, "delivered events are not sent again"
+
+
+def test_a_supervisor_publishes_a_rulebook_version_and_it_is_audited(zone: Zone) -> None:
+    h = zone.headers("supervisor")
+    yaml_text = zone.client.get("/api/v1/rulebooks/active?format=yaml", headers=h).text
+    assert "random_rate" in yaml_text
+    new = yaml_text.replace("version: 2025.1-smart-port", "version: 2025.2-test").replace(
+        "random_rate: '0.02'", "random_rate: '0.05'"
+    )
+    r = zone.client.post("/api/v1/rulebooks", content=new, headers={**h, "content-type": "application/yaml"})
+    assert r.status_code == 201, r.text
+    assert zone.client.get("/api/v1/rulebooks/active", headers=h).json()["random_rate"] == "0.05"
+    again = zone.client.post("/api/v1/rulebooks", content=new, headers={**h, "content-type": "application/yaml"})
+    assert again.status_code == 409
+    broken = new.replace("version: 2025.2-test", "version: '2025.3'").replace("yellow_at: '30'", "yellow_at: abc")
+    bad = zone.client.post("/api/v1/rulebooks", content=broken, headers={**h, "content-type": "application/yaml"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "yellow_at"
+    officer = zone.client.post(
+        "/api/v1/rulebooks", content=new, headers={**zone.headers("officer"), "content-type": "application/yaml"}
+    )
+    assert officer.status_code == 403
+    audit = zone.client.get("/api/v1/audit?object_id=2025.2-test", headers=zone.headers("admin")).json()
+    assert audit[0]["action"] == "rulebook.published" and audit[0]["actor"] == "supervisor"
+    versions = zone.client.get("/api/v1/rulebooks", headers=h).json()
+    assert [v["version"] for v in versions if v["active"]] == ["2025.2-test"]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
+from silkport.clearance.adapters.rulebook_file import dump_rulebook, load_rulebook_text
 from silkport.clearance.domain.model import Declaration, DeclarationType, Lane, Status
+from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.schemas import (
     AmendmentIn,
     AssignIn,
@@ -27,7 +31,7 @@ from silkport.clearance.services.handlers import ClearanceConfig, Outcome
 from silkport.clearance.services.ports import ClearanceUnitOfWork, DeclarationFilter
 from silkport.infra.web import CurrentActor, service
 from silkport.shared.actor import Actor, Role
-from silkport.shared.errors import FieldError, ValidationFailed
+from silkport.shared.errors import FieldError, PermissionDenied, ValidationFailed
 
 Uow = Annotated[ClearanceUnitOfWork, Depends(service("clearance"))]
 Config = Annotated[ClearanceConfig, Depends(service("clearance_config"))]
@@ -308,3 +312,55 @@ def replay(declaration_id: str, uow: Uow, config: Config, actor: CurrentActor) -
         "rulebook_version": result.rulebook_version,
         "assessment": result.officer_view(),
     }
+
+
+# -- the rulebook (data, not code: supervisors publish new versions) ---------------------------
+
+rulebook_router = APIRouter(prefix="/api/v1/rulebooks", tags=["rulebook"])
+
+
+@rulebook_router.get("")
+def rulebook_versions(uow: Uow, actor: CurrentActor) -> list[dict[str, Any]]:
+    """Every published version, and which one is active."""
+    if actor.role not in OFFICER_ROLES:
+        raise PermissionDenied("only customs and administrators read the rulebook")
+    with uow:
+        active = uow.rulebooks.active().version
+        published = uow.rulebooks.versions()
+    rows = [
+        {"version": v, "published_at": at.isoformat(), "published_by": who, "active": on}
+        for v, at, who, on in published
+    ]
+    if not any(r["active"] for r in rows):
+        rows.append({"version": active, "published_at": None, "published_by": "shipped default", "active": True})
+    return rows
+
+
+@rulebook_router.get("/active")
+def active_rulebook(uow: Uow, actor: CurrentActor, format: str = "json") -> Response:
+    """The rulebook in force, as JSON or as the YAML a supervisor edits (``?format=yaml``)."""
+    if actor.role not in OFFICER_ROLES:
+        raise PermissionDenied("only customs and administrators read the rulebook")
+    with uow:
+        rulebook = uow.rulebooks.active()
+    if format == "yaml":
+        return Response(dump_rulebook(rulebook), media_type="application/yaml")
+    return JSONResponse({**rulebook.to_mapping(), "fingerprint": rulebook.fingerprint()})
+
+
+@rulebook_router.post("", status_code=status.HTTP_201_CREATED)
+async def publish(request: Request, uow: Uow, actor: CurrentActor) -> dict[str, Any]:
+    """Publish and switch on a new rulebook version: a YAML (``Content-Type: application/yaml``) or JSON
+    body. Every problem in it is reported with its path (``rules[3].params.prefixes``); versions are
+    immutable and each publication is audited."""
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    if "yaml" in request.headers.get("content-type", ""):
+        rulebook = load_rulebook_text(raw)
+    else:
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed(FieldError("body", f"not valid JSON: {exc.msg} (line {exc.lineno})")) from exc
+        rulebook = Rulebook.from_mapping(data)
+    handlers.publish_rulebook(uow, actor, rulebook)
+    return {"version": rulebook.version, "fingerprint": rulebook.fingerprint(), "active": True}

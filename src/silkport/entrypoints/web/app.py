@@ -86,6 +86,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(zone_api.router)
     app.include_router(refdata_api.router)
     app.include_router(clearance_api.router)
+    app.include_router(clearance_api.rulebook_router)
     app.include_router(webhooks.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
