@@ -39,6 +39,16 @@ class RegistryLookup:
             return None
         return enterprise.status.value, enterprise.details.credit_grade.value
 
+    def id_by_identifier(self, stated: str) -> str | None:
+        if self._repo.get(stated) is not None:
+            return stated
+        if ":" in stated:
+            country, national = stated.split(":", 1)
+            found = self._repo.find_by_identifier(None, country.upper(), national)
+        else:
+            found = self._repo.find_by_identifier(stated.replace(" ", "").upper(), "CN", None)
+        return found.id if found else None
+
 
 def _hs_subheading_exists(code: str) -> bool:
     entry = reference_data().hs(code)

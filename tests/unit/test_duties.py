@@ -375,6 +375,9 @@ def test_export_duty_only_where_the_line_lists_one() -> None:
     # a car with excise and VAT on import pays nothing on export
     car = assess_duties(declaration(item("8703235010", "40000"), kind=DeclarationType.EXPORT), SCHEDULE)
     assert (car.total, car.settlement) == (D(0), Settlement.NONE_DUE)
+    # goods the export tariff does not list bear no export duty (transformers, HS 850440)
+    unlisted = assess_duties(declaration(item("850440", "5000"), kind=DeclarationType.EXPORT), SCHEDULE)
+    assert (unlisted.total, unlisted.settlement) == (D(0), Settlement.NONE_DUE)
 
 
 def test_codes_without_a_tariff_line_are_field_errors() -> None:

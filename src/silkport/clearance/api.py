@@ -7,8 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
+from silkport.clearance.adapters import edifact, wcodm
 from silkport.clearance.adapters.rulebook_file import dump_rulebook, load_rulebook_text
 from silkport.clearance.domain.model import Declaration, DeclarationType, Lane, Status
 from silkport.clearance.domain.rules import Rulebook
@@ -31,7 +34,7 @@ from silkport.clearance.services.handlers import ClearanceConfig, Outcome
 from silkport.clearance.services.ports import ClearanceUnitOfWork, DeclarationFilter
 from silkport.infra.web import CurrentActor, service
 from silkport.shared.actor import Actor, Role
-from silkport.shared.errors import FieldError, PermissionDenied, ValidationFailed
+from silkport.shared.errors import DomainError, FieldError, PermissionDenied, ValidationFailed
 
 Uow = Annotated[ClearanceUnitOfWork, Depends(service("clearance"))]
 Config = Annotated[ClearanceConfig, Depends(service("clearance_config"))]
@@ -364,3 +367,106 @@ async def publish(request: Request, uow: Uow, actor: CurrentActor) -> dict[str, 
         rulebook = Rulebook.from_mapping(data)
     handlers.publish_rulebook(uow, actor, rulebook)
     return {"version": rulebook.version, "fingerprint": rulebook.fingerprint(), "active": True}
+
+
+# -- trade formats over HTTP ---------------------------------------------------------------------
+
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+
+def _file_each(
+    uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, content: Any, pre_arrival: bool
+) -> Outcome:
+    resolved = handlers.resolve_declarant(uow, actor, content)
+    return handlers.file_declaration(uow, actor, config, resolved, pre_arrival=pre_arrival)
+
+
+@router.post(
+    "/declarations/edifact",
+    tags=["trade formats"],
+    response_class=Response,
+    responses={200: {"content": {"application/EDIFACT": {}}, "description": "a CUSRES interchange"}},
+)
+async def file_cusdec(
+    request: Request, uow: Uow, config: Config, actor: CurrentActor, pre_arrival: bool = True
+) -> Response:
+    """File every CUSDEC message of a UN/EDIFACT interchange; answer with a CUSRES interchange holding, per
+    message, an acceptance (and a release when it is released at once) or a rejection with its errors.
+    An interchange that cannot be read at all is a 422 naming the segment and element."""
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(FieldError("body", f"not UTF-8 text at byte {exc.start}")) from exc
+    parsed = edifact.parse_cusdec(text)
+    now = request.app.state.platform.clock.now()
+    responses: list[edifact.CustomsResponse] = []
+    for message in parsed:
+        lrn = message.content.lrn
+        unfiled = f"NOT-FILED-{lrn or message.reference}"  # a refused message has no customs number
+        try:
+            outcome = await run_in_threadpool(_file_each, uow, actor, config, message.content, pre_arrival)
+        except ValidationFailed as exc:
+            errors = tuple(edifact.response_error("VAL", e.field, e.message, message) for e in exc.errors)
+            responses.append(
+                edifact.CustomsResponse(edifact.ResponseKind.REJECTED, unfiled, now, lrn, message.reference, errors)
+            )
+            continue
+        except DomainError as exc:
+            error = edifact.response_error(str(exc.status), "", exc.detail, message)
+            responses.append(
+                edifact.CustomsResponse(edifact.ResponseKind.REJECTED, unfiled, now, lrn, message.reference, (error,))
+            )
+            continue
+        d = outcome.declaration
+        if d.status is Status.REJECTED:
+            reason = d.history[-1].reason or "rejected" if d.history else "rejected"
+            error = edifact.response_error("REJ", "", reason, message)
+            responses.append(
+                edifact.CustomsResponse(edifact.ResponseKind.REJECTED, d.id, now, lrn, message.reference, (error,))
+            )
+            continue
+        responses.append(edifact.CustomsResponse(edifact.ResponseKind.ACCEPTED, d.id, now, lrn, message.reference))
+        if d.status is Status.RELEASED:
+            responses.append(edifact.CustomsResponse(edifact.ResponseKind.RELEASED, d.id, now, lrn, message.reference))
+    reply = edifact.write_cusres(
+        responses,
+        sender="SILKPORT",
+        recipient=actor.username.upper()[:35],
+        control_ref=now.strftime("%y%m%d%H%M%S"),
+        prepared=now,
+    )
+    return Response(reply, media_type="application/EDIFACT")
+
+
+class FormatOutcome(BaseModel):
+    reference: str
+    accepted: bool
+    declaration: DeclarationOut | None = None
+    errors: list[FieldProblem] = Field(default_factory=list)
+
+
+@router.post("/declarations/wcodm", response_model=list[FormatOutcome], tags=["trade formats"])
+async def file_wcodm(
+    request: Request, uow: Uow, config: Config, actor: CurrentActor, pre_arrival: bool = True
+) -> list[FormatOutcome]:
+    """File every declaration of a WCO Data Model XML document (a ``Declaration`` or a ``MetaData`` of
+    several). Each gets its outcome; a document that cannot be read is a 422 naming the XPath and line."""
+    parsed = wcodm.parse_declarations(await request.body())
+    results: list[FormatOutcome] = []
+    for p in parsed:
+        try:
+            outcome = await run_in_threadpool(_file_each, uow, actor, config, p.content, pre_arrival)
+        except ValidationFailed as exc:
+            problems = [FieldProblem(field=e.field, message=e.message) for e in exc.errors]
+            results.append(FormatOutcome(reference=p.reference, accepted=False, errors=problems))
+            continue
+        except DomainError as exc:
+            problems = [FieldProblem(field="declaration", message=exc.detail)]
+            results.append(FormatOutcome(reference=p.reference, accepted=False, errors=problems))
+            continue
+        out = await run_in_threadpool(present, uow, actor, outcome.declaration, outcome.warnings)
+        results.append(
+            FormatOutcome(reference=p.reference, accepted=out.status is not Status.REJECTED, declaration=out)
+        )
+    return results

@@ -8,6 +8,7 @@ import silkport.clearance.adapters.orm
 import silkport.enterprises.adapters.orm
 import silkport.infra.audit
 import silkport.infra.idempotency
+import silkport.infra.journal
 import silkport.infra.outbox
 import silkport.zone.adapters.orm  # noqa: F401
 from silkport.infra.db import Base

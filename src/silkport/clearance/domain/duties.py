@@ -609,6 +609,9 @@ def assess_duties(
     lookup = schedule.lookup
     for i, item in enumerate(content.items):
         line = lookup(item.hs_code)
+        if line is None and kind is DeclarationType.EXPORT:
+            # the export tariff lists only the goods that bear an export duty: the others bear none
+            line = TariffLine(item.hs_code, "no export duty listed", Decimal(0), vat_rate=Decimal(0))
         if line is None:
             errors.append(FieldError(f"items[{i}].hs_code", schedule.missing(item.hs_code)))
         else:

@@ -145,6 +145,20 @@ def file_declaration(
     return Outcome(d, result.warnings)
 
 
+def resolve_declarant(uow: ClearanceUnitOfWork, actor: Actor, content: DeclarationContent) -> DeclarationContent:
+    """Trade formats name the declarant by USCC (or ``country:national id``): find the enterprise.
+
+    A trader may only declare for their own enterprise; for anyone else the stated enterprise must exist.
+    """
+    with uow:
+        found = uow.enterprises.id_by_identifier(content.declarant_id)
+    if found is None:
+        raise ValidationFailed(FieldError("declarant", f"no enterprise {content.declarant_id} in the registry"))
+    if actor.is_enterprise_bound and found != actor.enterprise_id:
+        raise ValidationFailed(FieldError("declarant", "a trader declares for their own enterprise only"))
+    return replace(content, declarant_id=found)
+
+
 def lodge(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, declaration_id: str) -> Outcome:
     with uow:
         d = _visible(uow, actor, declaration_id, for_update=True)

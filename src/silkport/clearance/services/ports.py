@@ -100,6 +100,9 @@ class EnterpriseLookup(Protocol):
     """The registry's answers clearance needs: does the enterprise exist, is it active, its credit grade."""
 
     def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None: ...
+    def id_by_identifier(self, stated: str) -> str | None:
+        """The enterprise id for an id, a USCC or ``country:national id`` as trade formats state them."""
+        ...
 
 
 class Outbox(Protocol):

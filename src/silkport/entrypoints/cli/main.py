@@ -10,6 +10,7 @@ from rich.table import Table
 
 from silkport.bootstrap import Platform, bootstrap
 from silkport.enterprises.services import auth
+from silkport.entrypoints.cli.declarations import export_app, import_app
 from silkport.entrypoints.cli.refdata import app as refdata_app
 from silkport.entrypoints.cli.setup import ensure_demo_users, migrate_and_seed
 from silkport.infra.audit import verify_chain
@@ -26,6 +27,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(refdata_app, name="refdata")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 console = Console()
 err = Console(stderr=True)
@@ -122,6 +125,31 @@ def audit_verify() -> None:
         return
     err.print(f"[red]audit chain broken at entry {report.first_broken}[/red]: {report.problem}")
     raise typer.Exit(code=1)
+
+
+worker_app = typer.Typer(help="Background workers.", no_args_is_help=True)
+app.add_typer(worker_app, name="worker")
+
+
+@worker_app.command("webhooks")
+def worker_webhooks(
+    once: Annotated[bool, typer.Option("--once", help="deliver what is due, then stop")] = False,
+    interval: Annotated[float, typer.Option(min=0.1, help="seconds between rounds")] = 2.0,
+) -> None:
+    """Deliver outbox events to the enterprises' webhooks (signed, retried with backoff, at least once)."""
+    import time
+
+    dispatcher = _platform().dispatcher()
+    while True:
+        report = dispatcher.run_once()
+        if report.attempted or report.fanned_out:
+            console.print(
+                f"fanned out {report.fanned_out} events; attempted {report.attempted}, "
+                f"delivered {report.delivered}, gave up {report.failed}"
+            )
+        if once:
+            return
+        time.sleep(interval)
 
 
 @app.command("serve")
