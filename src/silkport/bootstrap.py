@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from silkport.clearance.adapters.reference import load_units, load_value_ranges
 from silkport.clearance.adapters.repository import SqlClearanceUnitOfWork
 from silkport.clearance.adapters.rulebook_file import default_rulebook
-from silkport.clearance.adapters.tariff_csv import sample_tariff
+from silkport.clearance.adapters.tariff_csv import sample_exchange_rates, sample_tariff
 from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.domain.validation import ClearanceReference
 from silkport.clearance.services.handlers import ClearanceConfig
@@ -89,6 +89,7 @@ class Platform:
                 ),
                 tariff=sample_tariff(),
                 value_ranges=load_value_ranges(),
+                exchange_rates=sample_exchange_rates(),
             )
             self.extras["clearance_config"] = config
         return config

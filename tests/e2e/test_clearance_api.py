@@ -250,3 +250,9 @@ def test_a_supervisor_publishes_a_rulebook_version_and_it_is_audited(zone: Zone)
     assert audit[0]["action"] == "rulebook.published" and audit[0]["actor"] == "supervisor"
     versions = zone.client.get("/api/v1/rulebooks", headers=h).json()
     assert [v["version"] for v in versions if v["active"]] == ["2025.2-test"]
+
+
+def test_a_declared_exchange_rate_far_from_customs_rate_is_flagged(no_random: Zone) -> None:
+    d = file(no_random, "trader_a", declaration(exchange_rate="7.5000"))
+    assert [w["field"] for w in d["warnings"]] == ["exchange_rate"]
+    assert "differs from the customs rate" in d["warnings"][0]["message"]

@@ -12,7 +12,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
-from silkport.clearance.domain.duties import DutyAssessment, TariffSchedule, assess_duties
+from silkport.clearance.domain.duties import (
+    DutyAssessment,
+    ExchangeRates,
+    TariffSchedule,
+    assess_duties,
+    check_exchange_rate,
+)
 from silkport.clearance.domain.model import (
     FINAL,
     Declaration,
@@ -43,6 +49,7 @@ class ClearanceConfig:
     tariff: TariffSchedule
     value_ranges: Mapping[str, tuple[Decimal, Decimal]]
     duty_threshold: Decimal = Decimal("50")
+    exchange_rates: ExchangeRates | None = None  # customs' own rates by date; a declared rate far off is flagged
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +112,13 @@ def check(content: DeclarationContent, config: ClearanceConfig, rulebook: Rulebo
     reference = config.reference
     if rulebook is not None and rulebook.controlled_hs != reference.controlled_hs:
         reference = replace(reference, controlled_hs=rulebook.controlled_hs)
-    return validate(content, reference)
+    result = validate(content, reference)
+    if config.exchange_rates is not None and content.invoice_currency != "CNY":
+        off = check_exchange_rate(content, config.exchange_rates)
+        if off is not None:
+            # the officer sees it; customs recomputes with its own rate when it assesses
+            result = ValidationResult(result.errors, (*result.warnings, off))
+    return result
 
 
 def _raise_if_invalid(result: ValidationResult) -> None:
