@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from silkport.infra.db import Base
 from silkport.infra.middleware import send_problem
+from silkport.infra.web import SESSION_COOKIE
 from silkport.shared.clock import Clock
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -87,7 +88,7 @@ def _principal(headers: dict[bytes, bytes]) -> str:
     cred = headers.get(b"authorization", b"")
     if not cred:
         cookies = headers.get(b"cookie", b"").decode("latin-1")
-        cred = next((c.strip().encode() for c in cookies.split(";") if c.strip().startswith("silkport_session=")), b"")
+        cred = next((c.strip().encode() for c in cookies.split(";") if c.strip().startswith(f"{SESSION_COOKIE}=")), b"")
     return hashlib.sha256(cred).hexdigest()
 
 

@@ -11,6 +11,10 @@ from silkport.shared.actor import Actor
 from silkport.shared.errors import AuthenticationFailed
 
 Authenticator = Callable[[Request], Actor | None]
+#: the web session cookie (HttpOnly, SameSite=Lax, Secure unless SILKPORT_COOKIE_SECURE=false)
+SESSION_COOKIE = "silkport_session"
+#: the zone this installation runs
+ZONE_NAME = "China (Xinjiang) Pilot Free Trade Zone"
 
 
 def optional_actor(request: Request) -> Actor | None:

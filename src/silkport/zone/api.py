@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from silkport.infra.web import CurrentActor, service
+from silkport.infra.web import ZONE_NAME, CurrentActor, service
 from silkport.zone.schemas import AreaRead, PortRead, PortUpdate, ZoneRead
 from silkport.zone.services import handlers
 from silkport.zone.services.ports import ZoneUnitOfWork
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/zone", tags=["zone"])
 def zone(uow: Uow) -> ZoneRead:
     areas = handlers.list_areas(uow)
     return ZoneRead(
-        name="China (Xinjiang) Pilot Free Trade Zone",
+        name=ZONE_NAME,
         total_area_km2=handlers.total_area_km2(areas),
         areas=[AreaRead.of(a) for a in areas],
     )

@@ -17,12 +17,12 @@ from silkport.infra.logs import configure_logging
 from silkport.infra.middleware import BodyLimitMiddleware, Metrics, ObservabilityMiddleware
 from silkport.infra.problems import install_problem_handlers
 from silkport.infra.security import csrf_ok
+from silkport.infra.web import SESSION_COOKIE
 from silkport.shared.actor import Actor
 from silkport.shared.errors import AuthenticationFailed, PermissionDenied
 from silkport.zone import api as zone_api
 from silkport.zone import refdata_api
 
-SESSION_COOKIE = "silkport_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 STATIC_DIR = Path(__file__).parent / "static"
 
