@@ -80,6 +80,10 @@ class Platform:
         if not isinstance(config, ClearanceConfig):
             with self.zone_uow() as uow:
                 offices = uow.zone.office_codes()
+            from silkport.riskmodel.service import ZoneRiskModel
+
+            tariff = sample_tariff()
+            model = ZoneRiskModel.load(self.settings.model_dir, self.settings.inspection_budget, tariff)
             config = ClearanceConfig(
                 reference=ClearanceReference(
                     hs_exists=_hs_subheading_exists,
@@ -87,9 +91,10 @@ class Platform:
                     units=load_units(),
                     controlled_hs=default_rulebook().controlled_hs,
                 ),
-                tariff=sample_tariff(),
+                tariff=tariff,
                 value_ranges=load_value_ranges(),
                 exchange_rates=sample_exchange_rates(),
+                model=model,
             )
             self.extras["clearance_config"] = config
         return config

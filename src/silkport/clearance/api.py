@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -22,6 +23,8 @@ from silkport.clearance.schemas import (
     DeclarationOut,
     DeclarationPage,
     DocumentCheckDecision,
+    Explanation,
+    FeatureContribution,
     FieldProblem,
     FileOptions,
     FiredRuleOut,
@@ -81,6 +84,9 @@ def present(
         status=d.status,
         lane=d.lane,
         risk_score=d.risk_score if officer else None,
+        model_score=Decimal(stored.inputs["model_score"])
+        if officer and stored is not None and stored.inputs.get("model_score")
+        else None,
         rulebook_version=d.rulebook_version,
         model_version=d.model_version,
         reasons=reasons,
@@ -173,6 +179,38 @@ def history(declaration_id: str, uow: Uow, actor: CurrentActor) -> list[dict[str
         }
         for h in d.history
     ]
+
+
+@router.get("/declarations/{declaration_id}/explanation", response_model=Explanation, tags=["officer workbench"])
+def explanation(declaration_id: str, uow: Uow, config: Config, actor: CurrentActor) -> Explanation:
+    """The one explainable decision behind the lane: fired rules with their contributions, the model's
+    score and the features that moved it most for this declaration, and the inspection budget's threshold."""
+    if actor.role not in OFFICER_ROLES:
+        raise PermissionDenied("only customs sees how the risk decision was made")
+    d = handlers.get_declaration(uow, actor, declaration_id)
+    stored = handlers.assessment_of(uow, actor, declaration_id)
+    inputs = stored.inputs if stored else {}
+    features = inputs.get("model_features")
+    top = config.model.explain(features) if config.model is not None and features else []
+    return Explanation(
+        declaration_id=d.id,
+        lane=d.lane,
+        rulebook_version=d.rulebook_version,
+        rule_score=d.risk_score,
+        rules=[
+            FiredRuleOut(
+                rule=str(f.get("rule_id")),
+                kind=str(f.get("kind")),
+                contribution=f.get("contribution"),
+                reason=str(f.get("reason")),
+            )
+            for f in (stored.fired if stored else [])
+        ],
+        model_version=inputs.get("model_version"),
+        model_score=Decimal(inputs["model_score"]) if inputs.get("model_score") else None,
+        budget_threshold=Decimal(inputs["budget_threshold"]) if inputs.get("budget_threshold") else None,
+        top_features=[FeatureContribution(feature=f, value=v, contribution=c) for f, v, c in top],
+    )
 
 
 @router.post("/declarations/{declaration_id}/lodge", response_model=DeclarationOut)

@@ -232,6 +232,7 @@ class DeclarationOut(BaseModel):
     status: Status
     lane: Lane | None
     risk_score: Decimal | None = Field(default=None, description="officers only")
+    model_score: Decimal | None = Field(default=None, description="the learned model's score, officers only")
     rulebook_version: str | None
     model_version: str | None
     reasons: list[FiredRuleOut]
@@ -280,3 +281,23 @@ class AmendmentIn(Strict):
 
 class AssignIn(Strict):
     officer: str = Field(description="user id of the officer")
+
+
+class FeatureContribution(BaseModel):
+    feature: str
+    value: float
+    contribution: float = Field(description="log-odds; positive pushes towards fraud")
+
+
+class Explanation(BaseModel):
+    """Why the lane: the rules that fired, the model's score and its main features, the budget threshold."""
+
+    declaration_id: str
+    lane: Lane | None
+    rulebook_version: str | None
+    rule_score: Decimal | None
+    rules: list[FiredRuleOut]
+    model_version: str | None
+    model_score: Decimal | None
+    budget_threshold: Decimal | None
+    top_features: list[FeatureContribution]

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     host: str = "127.0.0.1"
     port: int = 8000
+    #: where trained risk models are kept (``silkport risk train``); the newest one judges declarations
+    model_dir: Path = Path("var/models")
+    #: the inspection budget: the share of declarations the learned model may send to red
+    inspection_budget: float = Field(default=0.05, ge=0.0, le=1.0)
     #: demo sign-in password for the seeded users (only `silkport demo` uses it)
     demo_password: str = "silkport-demo"  # noqa: S105 - documented demo sign-in, demo only
 

@@ -301,6 +301,29 @@ class SqlDeclarationRepository:
         )
         self._s.flush()
 
+    def inspection_outcomes(self) -> list[tuple[str, DeclarationContent, datetime, str]]:
+        """Every inspected declaration: (id, content as inspected, lodged at, the last finding), oldest first."""
+        last = (
+            select(InspectionRow.declaration_id, func.max(InspectionRow.id).label("last_id"))
+            .group_by(InspectionRow.declaration_id)
+            .subquery()
+        )
+        rows = self._s.execute(
+            select(
+                InspectionRow.declaration_id, InspectionRow.finding, DeclarationRow.lodgement_at, DeclarationRow.version
+            )
+            .join(last, last.c.last_id == InspectionRow.id)
+            .join(DeclarationRow, DeclarationRow.id == InspectionRow.declaration_id)
+            .where(DeclarationRow.lodgement_at.is_not(None))
+            .order_by(DeclarationRow.lodgement_at, DeclarationRow.id)
+        ).all()
+        out = []
+        for declaration_id, finding, lodged, _version in rows:
+            content = self.content_at(declaration_id, 1)  # as declared, before any amendment the inspection caused
+            if content is not None and lodged is not None:
+                out.append((declaration_id, content, ensure_utc(lodged), finding))
+        return out
+
     def trader_history(self, enterprise_id: str) -> tuple[int, int, int]:
         declared = self._s.scalar(
             select(func.count())

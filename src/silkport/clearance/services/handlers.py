@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -29,9 +30,23 @@ from silkport.clearance.domain.model import (
     Stage,
     Status,
 )
-from silkport.clearance.domain.rules import RiskAssessment, RiskContext, Rulebook, TraderProfile, assess
+from silkport.clearance.domain.rules import (
+    RiskAssessment,
+    RiskContext,
+    Rulebook,
+    TraderProfile,
+    apply_budget,
+    assess,
+)
 from silkport.clearance.domain.validation import ClearanceReference, ValidationResult, validate
-from silkport.clearance.services.ports import ClearanceUnitOfWork, DeclarationFilter, QueueStat, StoredAssessment
+from silkport.clearance.services.ports import (
+    ClearanceUnitOfWork,
+    DeclarationFilter,
+    ModelScore,
+    QueueStat,
+    RiskModel,
+    StoredAssessment,
+)
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.paging import Page
@@ -50,6 +65,7 @@ class ClearanceConfig:
     value_ranges: Mapping[str, tuple[Decimal, Decimal]]
     duty_threshold: Decimal = Decimal("50")
     exchange_rates: ExchangeRates | None = None  # customs' own rates by date; a declared rate far off is flagged
+    model: RiskModel | None = None  # the learned risk score and the inspection budget, when a model is trained
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,41 +239,66 @@ def _taxes(d: Declaration, config: ClearanceConfig) -> DutyAssessment:
 
 
 def _assess(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: Declaration) -> None:
+    """One explainable decision: the rules (with the model's score as one input), then the inspection budget."""
     now = uow.clock.now()
     rulebook = uow.rulebooks.active()
     profile = trader_profile(uow, d.content.declarant_id)
-    ctx = RiskContext(trader=profile, value_ranges=config.value_ranges, model_score=None, model_version=None)
+    opinion: ModelScore | None = config.model.score(d.id, d.content, now.date()) if config.model else None
+    ctx = RiskContext(
+        trader=profile,
+        value_ranges=config.value_ranges,
+        model_score=opinion.score if opinion else None,
+        model_version=opinion.version if opinion else None,
+    )
     result = assess(d.id, d.content, rulebook, ctx)
-    uow.declarations.add_assessment(_stored(d, result, ctx, now))
-    d.lane = result.lane
+    threshold = None
+    if config.model is not None and opinion is not None:
+        threshold = config.model.threshold(opinion.score, forced_red=result.lane is Lane.RED)
+    lane, budget_reason = apply_budget(result.lane, opinion.score if opinion else None, threshold)
+    uow.declarations.add_assessment(_stored(d, result, ctx, now, lane, opinion, threshold, budget_reason))
+    d.lane = lane
     d.risk_score = result.score
     d.rulebook_version = result.rulebook_version
-    d.model_version = result.model_version
+    d.model_version = opinion.version if opinion else None
     d.stamp(Stage.RISK_ASSESSMENT, now)
     taxes = _taxes(d, config)
     uow.declarations.set_taxes(d.id, d.version, taxes_json(taxes))
     d.settlement = taxes.settlement
     _move(uow, _system(actor), d, Status.ASSESSED, "risk_assessed", None)
-    if result.lane is Lane.YELLOW:
+    if lane is Lane.YELLOW:
         _move(uow, _system(actor), d, Status.DOCUMENT_CHECK, "sent_to_document_check")
-    elif result.lane is Lane.RED:
-        _move(uow, _system(actor), d, Status.INSPECTION, "sent_to_inspection")
+    elif lane is Lane.RED:
+        _move(uow, _system(actor), d, Status.INSPECTION, "sent_to_inspection", budget_reason)
     else:
         _clear(uow, _system(actor), d, "green lane: no check needed")
 
 
-def _stored(d: Declaration, result: RiskAssessment, ctx: RiskContext, now: Any) -> StoredAssessment:
+def _stored(
+    d: Declaration,
+    result: RiskAssessment,
+    ctx: RiskContext,
+    now: datetime,
+    lane: Lane,
+    opinion: ModelScore | None,
+    threshold: Decimal | None,
+    budget_reason: str | None,
+) -> StoredAssessment:
     officer = result.officer_view()
     trader = result.trader_view()
+    fired = list(officer.get("fired", []))
+    trader_reasons = [str(r) for r in trader.get("reasons", [])]
+    if budget_reason:
+        fired.append({"rule_id": "inspection-budget", "kind": "budget", "contribution": None, "reason": budget_reason})
+        trader_reasons.append("Your declaration is selected for a physical inspection.")
     return StoredAssessment(
         declaration_id=d.id,
         content_version=d.version,
         rulebook_version=result.rulebook_version,
-        model_version=result.model_version,
+        model_version=opinion.version if opinion else None,
         score=result.score,
-        lane=result.lane,
-        fired=list(officer.get("fired", [])),
-        trader_reasons=[str(r) for r in trader.get("reasons", [])],
+        lane=lane,
+        fired=fired,
+        trader_reasons=trader_reasons,
         inputs={
             "trader": {
                 "enterprise_id": ctx.trader.enterprise_id,
@@ -266,8 +307,10 @@ def _stored(d: Declaration, result: RiskAssessment, ctx: RiskContext, now: Any) 
                 "inspected": ctx.trader.inspected,
                 "discrepancies": ctx.trader.discrepancies,
             },
-            "model_score": str(ctx.model_score) if ctx.model_score is not None else None,
-            "model_version": ctx.model_version,
+            "model_score": str(opinion.score) if opinion else None,
+            "model_version": opinion.version if opinion else None,
+            "model_features": [float(f) for f in opinion.features] if opinion else None,
+            "budget_threshold": str(threshold) if threshold is not None else None,
         },
         at=now,
     )
@@ -655,7 +698,10 @@ def replay(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, decl
             model_score=Decimal(stored.inputs["model_score"]) if stored.inputs.get("model_score") else None,
             model_version=stored.inputs.get("model_version"),
         )
-        return assess(d.id, content, rulebook, ctx)
+        result = assess(d.id, content, rulebook, ctx)
+        threshold = stored.inputs.get("budget_threshold")
+        lane, _ = apply_budget(result.lane, ctx.model_score, Decimal(threshold) if threshold else None)
+        return replace(result, lane=lane)
 
 
 def publish_rulebook(uow: ClearanceUnitOfWork, actor: Actor, rulebook: Rulebook) -> Rulebook:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -102,6 +102,30 @@ class EnterpriseLookup(Protocol):
     def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None: ...
     def id_by_identifier(self, stated: str) -> str | None:
         """The enterprise id for an id, a USCC or ``country:national id`` as trade formats state them."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ModelScore:
+    """What the learned model says of one declaration, with what is needed to explain and replay it."""
+
+    score: Decimal  # in [0, 1]
+    version: str
+    features: Sequence[float]  # the feature vector it scored (kept so the officer's explanation matches)
+
+
+class RiskModel(Protocol):
+    """The learned risk score and the inspection budget (silkport.riskmodel behind it)."""
+
+    @property
+    def version(self) -> str: ...
+    def score(self, declaration_id: str, content: DeclarationContent, on: date) -> ModelScore: ...
+    def threshold(self, score: Decimal, forced_red: bool) -> Decimal | None:
+        """The budget's score threshold at this moment (None: the model sends nothing to red now)."""
+        ...
+
+    def explain(self, features: Sequence[float], top: int = 5) -> list[tuple[str, float, float]]:
+        """(feature, value, contribution in log-odds), largest first."""
         ...
 
 

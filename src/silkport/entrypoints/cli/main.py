@@ -12,6 +12,7 @@ from silkport.bootstrap import Platform, bootstrap
 from silkport.enterprises.services import auth
 from silkport.entrypoints.cli.declarations import export_app, import_app
 from silkport.entrypoints.cli.refdata import app as refdata_app
+from silkport.entrypoints.cli.risk import app as risk_app
 from silkport.entrypoints.cli.setup import ensure_demo_users, migrate_and_seed
 from silkport.infra.audit import verify_chain
 from silkport.infra.migrate import current_revision, head_revision
@@ -28,6 +29,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(refdata_app, name="refdata")
 app.add_typer(import_app, name="import")
+app.add_typer(risk_app, name="risk")
 app.add_typer(export_app, name="export")
 
 console = Console()

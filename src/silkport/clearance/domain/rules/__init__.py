@@ -5,6 +5,7 @@ from silkport.clearance.domain.rules.engine import (
     RiskAssessment,
     RiskContext,
     TraderProfile,
+    apply_budget,
     assess,
     sampling_draw,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "TraderProfile",
     "ValueDirection",
     "ValuePerKgParams",
+    "apply_budget",
     "assess",
     "sampling_draw",
 ]

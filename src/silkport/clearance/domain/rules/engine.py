@@ -396,3 +396,14 @@ _EVALUATORS: Mapping[RuleKind, _Evaluator] = {
     RuleKind.MODEL_SCORE: _model,
     RuleKind.ALWAYS: _always,
 }
+
+
+def apply_budget(lane: Lane, model_score: Decimal | None, threshold: Decimal | None) -> tuple[Lane, str | None]:
+    """The inspection budget: a declaration whose model score is above the budget's threshold goes red.
+
+    Rules that force a lane keep it (they are the law); the threshold is recorded with the decision so a
+    replay gives the same lane. Returns the lane and, when the budget moved it, the officer's reason.
+    """
+    if model_score is None or threshold is None or lane is Lane.RED or model_score <= threshold:
+        return lane, None
+    return Lane.RED, f"inspection budget: model score {model_score} is above the threshold {threshold}"

@@ -1,0 +1,67 @@
+"""The learned model as the clearance engine sees it (implements ``clearance.services.ports.RiskModel``)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from silkport.clearance.domain.duties import TariffSchedule
+from silkport.clearance.domain.model import DeclarationContent, GoodsItem
+from silkport.clearance.services.ports import ModelScore
+from silkport.riskmodel.budget import InspectionBudget
+from silkport.riskmodel.kcs import to_records
+from silkport.riskmodel.model import ModelArtifact, load_latest
+
+#: KCS prices are in Korean won; silkport's in yuan. About 176 KRW to the yuan (2020-2021 average).
+KRW_PER_CNY = 176.0
+PLACES = Decimal("0.000001")
+
+
+class ZoneRiskModel:
+    """A trained artifact, its compiled scorer and the zone's inspection budget (thread-safe)."""
+
+    def __init__(self, artifact: ModelArtifact, budget_share: float, tariff: TariffSchedule | None = None) -> None:
+        self._artifact = artifact
+        self._scorer = artifact.scorer()
+        self._budget = InspectionBudget(budget_share, seed=artifact.score_sample)
+        self._tariff = tariff
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, models: Path, budget_share: float, tariff: TariffSchedule | None = None) -> ZoneRiskModel | None:
+        """The latest model under ``models``, or None when none was trained yet."""
+        try:
+            artifact = load_latest(models)
+        except FileNotFoundError:
+            return None
+        return cls(artifact, budget_share, tariff)
+
+    @property
+    def version(self) -> str:
+        return self._artifact.version
+
+    def _tax_rate(self, item: GoodsItem) -> float:
+        line = self._tariff.lookup(item.hs_code) if self._tariff is not None else None
+        return float(line.mfn_rate) if line is not None else 0.0
+
+    def score(self, declaration_id: str, content: DeclarationContent, on: date) -> ModelScore:
+        records = to_records(content, declaration_id, on, tax_rate=self._tax_rate, price_scale=KRW_PER_CNY)
+        with self._lock:
+            vectors = [self._scorer.features(r) for r in records]
+        scores = [self._scorer.score_features(x) for x in vectors]
+        worst = max(range(len(scores)), key=scores.__getitem__)
+        value = Decimal(repr(scores[worst])).quantize(PLACES)
+        return ModelScore(score=value, version=self.version, features=vectors[worst])
+
+    def threshold(self, score: Decimal, forced_red: bool) -> Decimal | None:
+        with self._lock:
+            decision = self._budget.decide(float(score), forced_red=forced_red)
+        if decision.threshold in (float("inf"), float("-inf")):
+            return None if decision.threshold > 0 else Decimal(-1)
+        return Decimal(repr(decision.threshold)).quantize(PLACES)
+
+    def explain(self, features: Sequence[float], top: int = 5) -> list[tuple[str, float, float]]:
+        return [(c.feature, c.value, c.contribution) for c in self._scorer.explain(list(features), top)]
