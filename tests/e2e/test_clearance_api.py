@@ -256,3 +256,15 @@ def test_a_declared_exchange_rate_far_from_customs_rate_is_flagged(no_random: Zo
     d = file(no_random, "trader_a", declaration(exchange_rate="7.5000"))
     assert [w["field"] for w in d["warnings"]] == ["exchange_rate"]
     assert "differs from the customs rate" in d["warnings"][0]["message"]
+
+
+def test_webhooks_belong_to_their_enterprise(zone: Zone) -> None:
+    hook = post(zone, "trader_a", "/api/v1/webhooks", {"url": "https://a.example/hook"}, status=201)
+    assert hook["secret"], "the secret is shown once, at creation"
+    assert zone.client.get("/api/v1/webhooks", headers=zone.headers("trader_b")).json() == []
+    listed = zone.client.get("/api/v1/webhooks", headers=zone.headers("trader_a")).json()
+    assert [h["id"] for h in listed] == [hook["id"]] and listed[0]["secret"] is None
+    assert zone.client.delete(f"/api/v1/webhooks/{hook['id']}", headers=zone.headers("trader_b")).status_code == 404
+    assert zone.client.delete(f"/api/v1/webhooks/{hook['id']}", headers=zone.headers("trader_a")).status_code == 204
+    bad = zone.client.post("/api/v1/webhooks", json={"url": "not a url"}, headers=zone.headers("trader_a"))
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "url"
