@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -191,7 +192,8 @@ def explanation(declaration_id: str, uow: Uow, config: Config, actor: CurrentAct
     stored = handlers.assessment_of(uow, actor, declaration_id)
     inputs = stored.inputs if stored else {}
     features = inputs.get("model_features")
-    top = config.model.explain(features) if config.model is not None and features else []
+    vector = [math.nan if f is None else float(f) for f in features] if features else []
+    top = config.model.explain(vector) if config.model is not None and vector else []
     return Explanation(
         declaration_id=d.id,
         lane=d.lane,

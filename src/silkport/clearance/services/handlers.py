@@ -6,6 +6,7 @@ enforced here: a trader acts only on their own enterprise's declarations (others
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -309,7 +310,10 @@ def _stored(
             },
             "model_score": str(opinion.score) if opinion else None,
             "model_version": opinion.version if opinion else None,
-            "model_features": [float(f) for f in opinion.features] if opinion else None,
+            # JSON has no NaN: a missing feature value is stored as null
+            "model_features": [f if math.isfinite(f) else None for f in map(float, opinion.features)]
+            if opinion
+            else None,
             "budget_threshold": str(threshold) if threshold is not None else None,
         },
         at=now,
