@@ -142,10 +142,10 @@ def nav_of(html: str) -> list[str]:
 
 def test_the_navigation_depends_on_the_role(zone: Zone) -> None:
     expected = {
-        "admin": ["Dashboard", "Enterprises", "Zone &amp; ports", "Users", "Audit"],
-        "trader_a": ["Dashboard", "My enterprise"],
-        "officer": ["Dashboard", "Enterprises", "Zone &amp; ports"],
-        "supervisor": ["Dashboard", "Enterprises", "Zone &amp; ports", "Audit"],
+        "admin": ["Dashboard", "Enterprises", "Declarations", "Zone &amp; ports", "Users", "Audit"],
+        "trader_a": ["Dashboard", "My enterprise", "Declarations"],
+        "officer": ["Dashboard", "Enterprises", "Declarations", "Workbench", "Zone &amp; ports"],
+        "supervisor": ["Dashboard", "Enterprises", "Declarations", "Workbench", "Zone &amp; ports", "Audit"],
         "analyst": ["Dashboard", "Enterprises"],
     }
     for who, items in expected.items():

@@ -11,7 +11,7 @@ from silkport.bootstrap import Platform, bootstrap
 from silkport.clearance import api as clearance_api
 from silkport.enterprises import api as enterprises_api
 from silkport.enterprises.services import auth
-from silkport.entrypoints.web import ops, pages, webhooks
+from silkport.entrypoints.web import declaration_pages, ops, pages, webhooks
 from silkport.infra.idempotency import IdempotencyMiddleware
 from silkport.infra.logs import configure_logging
 from silkport.infra.middleware import BodyLimitMiddleware, Metrics, ObservabilityMiddleware
@@ -89,5 +89,6 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(clearance_api.rulebook_router)
     app.include_router(webhooks.router)
     app.include_router(pages.router)
+    app.include_router(declaration_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -182,7 +182,7 @@ def _settings_secret(request: Request) -> str:
     return secret
 
 
-def _now(request: Request) -> datetime:
+def clock_now(request: Request) -> datetime:
     now: datetime = request.app.state.platform.clock.now()
     return now
 
@@ -226,16 +226,16 @@ def render(
     active: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    ctx: dict[str, Any] = {"viewer": viewer, "active": active, "now": _now(request)}
+    ctx: dict[str, Any] = {"viewer": viewer, "active": active, "now": clock_now(request)}
     ctx.update(context or {})
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 
 
-def _is_htmx(request: Request) -> bool:
+def is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true" and request.headers.get("hx-history-restore-request") != "true"
 
 
-def _require_csrf(request: Request, form: FormData) -> None:
+def require_csrf(request: Request, form: FormData) -> None:
     """A cookie-authenticated POST must echo the session's CSRF token (form field or X-CSRF-Token header)."""
     if request.headers.get("authorization"):
         return  # a bearer token is never sent by a browser on its own: nothing to forge
@@ -313,7 +313,7 @@ class PageRoute(APIRoute):
 
 def _to_login(request: Request) -> Response:
     target = _login_url(request)
-    if _is_htmx(request):
+    if is_htmx(request):
         # a redirect would be followed inside the XHR and the sign-in page swapped into a table: tell htmx instead
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)
@@ -380,7 +380,7 @@ def login(request: Request, form: Form, uow: Uow, hasher: Hasher) -> Response:
 def logout(request: Request, form: Form, uow: Uow, actor: OptionalActor) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE)
     if actor is not None and cookie:
-        _require_csrf(request, form)
+        require_csrf(request, form)
         try:
             _, token = auth.resolve_token(uow, cookie, "session")
             auth.revoke_token(uow, actor, token)
@@ -491,9 +491,9 @@ def enterprise_list(
         "statuses": list(EnterpriseStatus),
         "can_register": viewer.actor.role in handlers.REGISTRARS,
         "first_page": not cursor,
-        "partial": _is_htmx(request),
+        "partial": is_htmx(request),
     }
-    template = "enterprises/_rows.html" if _is_htmx(request) else "enterprises/list.html"
+    template = "enterprises/_rows.html" if is_htmx(request) else "enterprises/list.html"
     response = render(request, template, context, viewer=viewer, active="enterprises")
     response.headers["Vary"] = "HX-Request"
     return response
@@ -694,7 +694,7 @@ def _known_areas(zone_uow: ZoneUnitOfWork) -> frozenset[str]:
 @router.get("/enterprises/new", response_class=HTMLResponse)
 def enterprise_new(request: Request, viewer: CurrentViewer, zone_uow: ZoneUow) -> HTMLResponse:
     _require_registrar(viewer)
-    today = local(_now(request)).date().isoformat()
+    today = local(clock_now(request)).date().isoformat()
     values = dict.fromkeys(FORM_FIELDS, "") | {
         "country": "CN",
         "sectors": [],
@@ -711,7 +711,7 @@ def enterprise_validate(
     request: Request, viewer: CurrentViewer, form: Form, zone_uow: ZoneUow, field: str = ""
 ) -> HTMLResponse:
     """Inline validation: the error of the field that changed, and clears every other field that is now right."""
-    _require_csrf(request, form)
+    require_csrf(request, form)
     _require_registrar(viewer)
     checked = read_enterprise_form(form, _known_areas(zone_uow))
     changed = field if field in FORM_FIELDS else None
@@ -728,7 +728,7 @@ def enterprise_validate(
 
 @router.post("/enterprises/new", response_class=HTMLResponse)
 def enterprise_create(request: Request, viewer: CurrentViewer, form: Form, uow: Uow, zone_uow: ZoneUow) -> Response:
-    _require_csrf(request, form)
+    require_csrf(request, form)
     _require_registrar(viewer)
     checked = read_enterprise_form(form, _known_areas(zone_uow))
     if checked.ok and checked.body is not None:
