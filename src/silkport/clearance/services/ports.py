@@ -6,14 +6,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 from silkport.clearance.domain.model import Declaration, DeclarationContent, DeclarationType, Finding, Lane, Status
 from silkport.clearance.domain.rules import Rulebook
 from silkport.shared.audit import AuditTrail
 from silkport.shared.clock import Clock
 from silkport.shared.paging import Page
+from silkport.shared.uow import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +133,7 @@ class Outbox(Protocol):
     def emit(self, enterprise_id: str, event_type: str, payload: Mapping[str, Any], at: datetime) -> None: ...
 
 
-class ClearanceUnitOfWork(Protocol):
+class ClearanceUnitOfWork(UnitOfWork, Protocol):
     @property
     def declarations(self) -> DeclarationRepository: ...
     @property
@@ -146,9 +146,3 @@ class ClearanceUnitOfWork(Protocol):
     def audit(self) -> AuditTrail: ...
     @property
     def clock(self) -> Clock: ...
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    def commit(self) -> None: ...

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import TracebackType
-from typing import Literal, Protocol, Self
+from typing import Literal, Protocol
 
 from silkport.enterprises.domain.model import CreditGrade, Enterprise, EnterpriseStatus, Sector
 from silkport.enterprises.domain.users import User
 from silkport.shared.audit import AuditTrail
 from silkport.shared.clock import Clock
 from silkport.shared.paging import Page
+from silkport.shared.uow import UnitOfWork
 
 SortField = Literal["name_en", "registration_date", "area", "credit_grade", "country"]
 StatsDimension = Literal["area", "sector", "month", "country", "credit_grade", "status", "foreign_invested"]
@@ -82,7 +82,7 @@ class PasswordHasher(Protocol):
     def verify(self, password_hash: str, password: str) -> bool: ...
 
 
-class EnterpriseUnitOfWork(Protocol):
+class EnterpriseUnitOfWork(UnitOfWork, Protocol):
     """Read-only members, so an adapter's concrete repository types satisfy it."""
 
     @property
@@ -100,9 +100,3 @@ class EnterpriseUnitOfWork(Protocol):
     @property
     def clock(self) -> Clock: ...
 
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol
 
 from silkport.shared.audit import AuditTrail
+from silkport.shared.uow import UnitOfWork
 from silkport.zone.domain.model import Area, Port
 
 
@@ -20,14 +20,8 @@ class ZoneRepository(Protocol):
     def save_port(self, port: Port) -> None: ...
 
 
-class ZoneUnitOfWork(Protocol):
+class ZoneUnitOfWork(UnitOfWork, Protocol):
     @property
     def zone(self) -> ZoneRepository: ...
     @property
     def audit(self) -> AuditTrail: ...
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None: ...
-    def commit(self) -> None: ...
