@@ -1,0 +1,1 @@
+"""Logistics: consignments, transport documents, tracking events and corridor delivery clocks."""
