@@ -32,12 +32,12 @@ class RegistryLookup:
 
     def __init__(self, session: Session) -> None:
         self._repo = SqlEnterpriseRepository(session)
+        self._known: dict[str, tuple[str, str] | None] = {}
 
     def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None:
-        enterprise = self._repo.get(enterprise_id)
-        if enterprise is None:
-            return None
-        return enterprise.status.value, enterprise.details.credit_grade.value
+        if enterprise_id not in self._known:  # asked several times per lodgement: once per unit of work
+            self._known[enterprise_id] = self._repo.status_and_grade(enterprise_id)
+        return self._known[enterprise_id]
 
     def id_by_identifier(self, stated: str) -> str | None:
         if self._repo.get(stated) is not None:

@@ -64,11 +64,17 @@ def entry_hash(prev_hash: str, row: AuditEntryRow) -> str:
 
 
 class SqlAuditTrail:
-    """Implements :class:`silkport.shared.audit.AuditTrail` inside a unit of work's session."""
+    """Implements :class:`silkport.shared.audit.AuditTrail` inside a unit of work's session.
+
+    Entries are collected during the transaction and chained when it commits (``seal``): the chain's
+    head is read and the new entries inserted under a short lock, so concurrent writers queue only for
+    that final step, never for the whole transaction. A rolled-back transaction leaves no entry.
+    """
 
     def __init__(self, session: Session, clock: Clock) -> None:
         self._session = session
         self._clock = clock
+        self._pending: list[AuditEntryRow] = []
 
     def record(
         self,
@@ -81,28 +87,40 @@ class SqlAuditTrail:
         after: Mapping[str, Any] | None,
         reason: str | None = None,
     ) -> None:
+        self._pending.append(
+            AuditEntryRow(
+                at=self._clock.now().isoformat(timespec="microseconds"),
+                actor_id=actor.user_id,
+                actor_name=actor.username,
+                actor_role=actor.role.value,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                before=canonical(before),
+                after=canonical(after),
+                reason=reason,
+            )
+        )
+
+    def seal(self) -> None:
+        """Link the pending entries to the chain and add them (call right before the commit)."""
+        if not self._pending:
+            return
         session = self._session
+        session.flush()
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-        session.flush()
         last = session.execute(select(AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)).scalar()
         prev = last or GENESIS
-        row = AuditEntryRow(
-            at=self._clock.now().isoformat(timespec="microseconds"),
-            actor_id=actor.user_id,
-            actor_name=actor.username,
-            actor_role=actor.role.value,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            before=canonical(before),
-            after=canonical(after),
-            reason=reason,
-            prev_hash=prev,
-        )
-        row.hash = entry_hash(prev, row)
-        session.add(row)
+        for row in self._pending:
+            row.prev_hash = prev
+            row.hash = prev = entry_hash(prev, row)
+        session.add_all(self._pending)
         session.flush()
+        self._pending = []
+
+    def discard(self) -> None:
+        self._pending = []
 
 
 @dataclass(frozen=True, slots=True)

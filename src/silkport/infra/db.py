@@ -48,7 +48,11 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE takes the write lock up front: a transaction that reads then writes would otherwise
+            # fail with "database is locked" when another writer got in between (SQLite cannot upgrade a
+            # read lock while another writer is active, and busy_timeout does not apply to that case).
+            # With WAL, readers of other connections are not blocked by it.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)

@@ -39,7 +39,9 @@ class SqlAlchemyUnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        self.audit.seal()
         self.session.commit()
 
     def rollback(self) -> None:
+        self.audit.discard()
         self.session.rollback()

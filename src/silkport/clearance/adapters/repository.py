@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import Integer, and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -370,18 +370,33 @@ class SqlRulebookStore:
         self._loads = loads
         self._default = default
 
+    #: a parsed rulebook is kept by (version, content fingerprint) for the life of the process: parsing is
+    #: the expensive part, and a version's content never changes
+    _parsed: ClassVar[dict[tuple[str, str], Rulebook]] = {}
+
     def active(self) -> Rulebook:
-        row = self._s.scalars(select(RulebookRow).where(RulebookRow.active.is_(True)).limit(1)).first()
+        row = self._s.execute(
+            select(RulebookRow.version, RulebookRow.fingerprint).where(RulebookRow.active.is_(True)).limit(1)
+        ).first()
         if row is None:
             return self._default()
-        return self._loads(row.content)
+        return self._cached(row[0], row[1])
 
     def get(self, version: str) -> Rulebook | None:
-        row = self._s.get(RulebookRow, version)
-        if row is not None:
-            return self._loads(row.content)
+        fingerprint = self._s.scalar(select(RulebookRow.fingerprint).where(RulebookRow.version == version))
+        if fingerprint is not None:
+            return self._cached(version, fingerprint)
         default = self._default()
         return default if default.version == version else None
+
+    def _cached(self, version: str, fingerprint: str) -> Rulebook:
+        key = (version, fingerprint)
+        if key not in self._parsed:
+            content = self._s.scalar(select(RulebookRow.content).where(RulebookRow.version == version))
+            if content is None:
+                raise LookupError(f"rulebook {version} vanished")
+            self._parsed[key] = self._loads(content)
+        return self._parsed[key]
 
     def publish(self, rulebook: Rulebook, at: datetime, actor: str) -> None:
         self._s.execute(update(RulebookRow).where(RulebookRow.active.is_(True)).values(active=False))

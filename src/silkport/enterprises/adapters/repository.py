@@ -132,6 +132,13 @@ class SqlEnterpriseRepository:
         row = self._s.get(EnterpriseRow, enterprise_id)
         return _to_domain(row) if row is not None else None
 
+    def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None:
+        """Just the status and credit grade (what other contexts ask most often)."""
+        row = self._s.execute(
+            select(EnterpriseRow.status, EnterpriseRow.credit_grade).where(EnterpriseRow.id == enterprise_id)
+        ).first()
+        return (str(row[0]), str(row[1])) if row is not None else None
+
     def find_by_identifier(self, uscc: str | None, country: str, national_id: str | None) -> Enterprise | None:
         if uscc:
             stmt = select(EnterpriseRow).where(EnterpriseRow.uscc == uscc)
