@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +143,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=11, help="interleaved rounds (the median is reported)")
     parser.add_argument("--seconds", type=float, default=0.25, help="time per row per round")
     parser.add_argument("--profile", action="store_true", help="cProfile the engine afterwards")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=None,
+        help="a folder of trained risk models (silkport risk train): also time the engine with the learned score",
+    )
     args = parser.parse_args()
     console = Console(width=None if Console().is_terminal else 130)
 
@@ -206,6 +212,24 @@ def main() -> None:
         f"value ranges shipped: {len(config.value_ranges)}"
     )
 
+    model = None
+    if args.models is not None:
+        from silkport.riskmodel.service import ZoneRiskModel
+
+        model = ZoneRiskModel.load(args.models, 0.05, tariff)
+        if model is None:
+            raise SystemExit(f"no trained model under {args.models}: run `silkport risk train` first")
+    day = date(2025, 9, 1)
+
+    def engine_with_model() -> object:
+        validate(content, reference)
+        assert model is not None
+        scored = model.score("d2c5a3e4b1f04e6a9c8d7b6a5f4e3d2c", content, day)
+        model_ctx = RiskContext(ctx.trader, ctx.value_ranges, scored.score, scored.version)
+        result = assess("d2c5a3e4b1f04e6a9c8d7b6a5f4e3d2c", content, rulebook, model_ctx)
+        model.threshold(scored.score, forced_red=result.lane.value == "red")
+        return assess_duties(content, tariff, threshold=threshold)
+
     rows: dict[str, Callable[[], object]] = {
         "json.loads": loads,
         "decode = json.loads + DeclarationIn + to_content": decode,
@@ -216,6 +240,8 @@ def main() -> None:
         "engine = validate + assess + assess_duties": engine,
         "decode + engine (JSON text to taxes)": decode_and_engine,
     }
+    if model is not None:
+        rows[f"engine + learned score and budget ({model.version})"] = engine_with_model
     calls = {name: calibrate(fn, args.seconds) for name, fn in rows.items()}
     samples: dict[str, list[float]] = {name: [] for name in rows}
     names = list(rows)
@@ -258,6 +284,13 @@ def main() -> None:
         f"{engine_s / base:.2f}x decode ({engine_s / plain:.1f}x plain json.loads)",
         _yes(ratio_ok),
     )
+    if model is not None:
+        with_model = median[f"engine + learned score and budget ({model.version})"]
+        verdict.add_row(
+            f">= {GOAL_PER_SECOND:,} declarations/s (engine + learned score)",
+            f"{1 / with_model:,.0f}/s",
+            _yes(1 / with_model >= GOAL_PER_SECOND),
+        )
     console.print(verdict)
 
     if args.profile:
