@@ -187,7 +187,11 @@ def demo(
         from silkport.zone.adapters.refdata import reference_data
 
         counts = reference_data().counts()
-    console.print(f"reference data: {counts}")
+    console.print(
+        f"reference data: HS 2022 ({counts.hs_chapters} chapters, {counts.hs_headings:,} headings, "
+        f"{counts.hs_subheadings:,} subheadings); UN/LOCODE ({counts.locations:,} locations in "
+        f"{counts.countries} countries)"
+    )
     password = platform.settings.demo_password
     with console.status("creating the demo users..."):
         users = ensure_demo_users(platform, password)
