@@ -49,6 +49,7 @@ from silkport.entrypoints.web.pages import (
     Uow,
     Viewer,
     ZoneUow,
+    choice,
     clock_now,
     is_htmx,
     render,
@@ -195,16 +196,6 @@ def _rows(uow: Uow, actor: Actor, items: Sequence[Declaration], now: datetime) -
     return rows
 
 
-def _choice(name: str, value: str, enum: type[Status] | type[Lane] | type[DeclarationType]) -> Any:
-    if not value:
-        return None
-    try:
-        return enum(value)
-    except ValueError:
-        known = ", ".join(m.value for m in enum)
-        raise ValidationFailed(FieldError(name, f"{value!r} is not one of {known}")) from None
-
-
 # --- the list ----------------------------------------------------------------------------------------------
 
 
@@ -223,9 +214,9 @@ def declaration_list(
 ) -> HTMLResponse:
     flt = DeclarationFilter(
         office=office or None,
-        status=_choice("status", status, Status),
-        lane=_choice("lane", lane, Lane),
-        type=_choice("type", type, DeclarationType),
+        status=choice("status", status, Status),
+        lane=choice("lane", lane, Lane),
+        type=choice("type", type, DeclarationType),
     )
     page = clearance.list_declarations(cuow, viewer.actor, flt, cursor or None, PAGE_SIZE)
     filters = {"status": status, "lane": lane, "office": office, "type": type}

@@ -15,8 +15,9 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -446,7 +447,11 @@ def audit_page(
 # --- the enterprise registry ------------------------------------------------------------------------------
 
 
-def _choice(name: str, value: str, enum: type[Sector] | type[EnterpriseStatus]) -> Any:
+E = TypeVar("E", bound=StrEnum)
+
+
+def choice(name: str, value: str, enum: type[E]) -> E | None:
+    """A filter's value as its enum member (None when empty); anything else is a 422 naming the field."""
     if not value:
         return None
     try:
@@ -472,8 +477,8 @@ def enterprise_list(
     flt = EnterpriseFilter(
         q=q or None,
         area=area or None,
-        sector=_choice("sector", sector, Sector),
-        status=_choice("status", status, EnterpriseStatus),
+        sector=choice("sector", sector, Sector),
+        status=choice("status", status, EnterpriseStatus),
     )
     page = handlers.list_enterprises(uow, viewer.actor, flt, "name_en", False, cursor or None, PAGE_SIZE)
     total = handlers.count_enterprises(uow, viewer.actor, flt)
