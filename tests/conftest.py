@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -30,6 +31,11 @@ from silkport.shared.actor import SYSTEM, Role
 from silkport.shared.clock import FixedClock
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+# Property tests judge behaviour, not speed: no per-example deadline (a loaded 2-core CI machine would
+# otherwise fail them at random), and CI prints the blob that reproduces any failure.
+settings.register_profile("silkport", deadline=None, print_blob=True)
+settings.load_profile("silkport")
 PASSWORD = "correct-horse-battery"
 
 
