@@ -10,6 +10,10 @@ import silkport.infra.audit
 import silkport.infra.idempotency
 import silkport.infra.journal
 import silkport.infra.outbox
+import silkport.infra.partners
+import silkport.logistics.adapters.modes_orm
+import silkport.logistics.adapters.orm
+import silkport.transit.adapters.orm
 import silkport.zone.adapters.orm  # noqa: F401
 from silkport.infra.db import Base
 

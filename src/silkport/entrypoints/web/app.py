@@ -11,15 +11,18 @@ from silkport.bootstrap import Platform, bootstrap
 from silkport.clearance import api as clearance_api
 from silkport.enterprises import api as enterprises_api
 from silkport.enterprises.services import auth
-from silkport.entrypoints.web import declaration_pages, ops, pages, webhooks
+from silkport.entrypoints.web import declaration_pages, ops, pages, partners, webhooks
 from silkport.infra.idempotency import IdempotencyMiddleware
 from silkport.infra.logs import configure_logging
 from silkport.infra.middleware import BodyLimitMiddleware, Metrics, ObservabilityMiddleware
 from silkport.infra.problems import install_problem_handlers
 from silkport.infra.security import csrf_ok
 from silkport.infra.web import SESSION_COOKIE
+from silkport.logistics import api as logistics_api
+from silkport.logistics import modes_api
 from silkport.shared.actor import Actor
 from silkport.shared.errors import AuthenticationFailed, PermissionDenied
+from silkport.transit import api as transit_api
 from silkport.zone import api as zone_api
 from silkport.zone import refdata_api
 
@@ -88,6 +91,10 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(clearance_api.router)
     app.include_router(clearance_api.rulebook_router)
     app.include_router(webhooks.router)
+    app.include_router(logistics_api.router)
+    app.include_router(modes_api.router)
+    app.include_router(transit_api.router)
+    app.include_router(partners.router)
     app.include_router(pages.router)
     app.include_router(declaration_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,3 @@
+"""Exchange with partner customs administrations: partners, outbound and inbound messages."""
+
+from __future__ import annotations
