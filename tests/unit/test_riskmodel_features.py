@@ -4,7 +4,6 @@ silkport declaration onto the KCS record."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,10 +15,13 @@ from silkport.clearance.domain.model import DocumentKind
 from silkport.clearance.schemas import content_from_json
 from silkport.riskmodel.features import (
     FEATURES,
+    GROUP_NAMES,
     FeatureSpec,
     HistoryState,
     LookAheadError,
+    _item_keys,
     feature_matrix,
+    history_keys,
 )
 from silkport.riskmodel.kcs import KcsRecord, to_record, to_records
 from tests import factories
@@ -96,8 +98,7 @@ def records_strategy(draw: st.DrawFn, n_min: int = 2, n_max: int = 25) -> list[K
 
 def _alter(r: KcsRecord, k: int) -> KcsRecord:
     """Another declaration in every attribute the history keys on, with the opposite outcome."""
-    return replace(
-        r,
+    return r._replace(
         importer="I1" if r.importer != "I1" else "I2",
         declarant=f"D{k}",
         seller="S1",
@@ -121,7 +122,7 @@ def test_features_of_a_row_never_depend_on_rows_of_its_day_or_later(
     day = START + timedelta(days=pivot)
     at_pivot = [i for i, r in enumerate(rows) if r.date == day]
     altered = [
-        (replace(r, fraud=1 - (r.fraud or 0), critical_fraud=0) if i in at_pivot else _alter(r, i))
+        (r._replace(fraud=1 - (r.fraud or 0), critical_fraud=0) if i in at_pivot else _alter(r, i))
         if r.date >= day
         else r
         for i, r in enumerate(rows)
@@ -149,6 +150,61 @@ def test_one_code_path_row_by_row_equals_the_batch(rows: list[KcsRecord]) -> Non
     live = state.features(probe)
     reloaded = HistoryState.from_mapping(state.copy().to_mapping())
     assert same(reloaded.features(probe), live)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    history=records_strategy(n_min=1),
+    items=st.lists(
+        st.tuples(
+            st.sampled_from(["392690", "392610", "850440"]),
+            st.sampled_from(["CN", "VN"]),
+            st.sampled_from(["A", "B"]),
+            st.sampled_from([1.0, 10.0]),
+            st.sampled_from([0.0, 1000.0]),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    other_header=st.integers(-1, 5),
+)
+def test_a_declaration_at_once_equals_its_items_one_by_one(
+    history: list[KcsRecord], items: list[tuple[str, str, str, float, float]], other_header: int
+) -> None:
+    """The lodgement path looks up what a declaration's items share once: same vectors as item by item, also
+    when one record does not share the header (it is then computed on its own)."""
+    spec = FeatureSpec.fit(history)
+    base = HistoryState(spec)
+    for r in sorted(history, key=lambda r: (r.date, r.declaration_id)):
+        base.update(r)
+    records = [
+        record(
+            5000 + n,
+            day=7,
+            importer="I1",
+            hs6=hs6,
+            origin_country=origin,
+            tax_type=tax,
+            net_mass=mass,
+            item_price=price,
+            fraud=None,
+            critical_fraud=None,
+        )
+        for n, (hs6, origin, tax, mass, price) in enumerate(items)
+    ]
+    if 0 <= other_header < len(records):
+        records[other_header] = records[other_header]._replace(importer="I2", courier="C1")
+    at_once = base.copy().features_of_declaration(records)
+    one_by_one = base.copy()
+    assert len(at_once) == len(records)
+    for vector, r in zip(at_once, records, strict=True):
+        assert same(vector, one_by_one.features(r))
+
+
+def test_item_keys_are_the_tail_of_the_history_keys() -> None:
+    r = record(1, hs6="850440", origin_country="VN", departure_country="HK", item_price=5.0, net_mass=2.0)
+    assert history_keys(r)[len(GROUP_NAMES) - len(_item_keys(r)) :] == _item_keys(r)
+    assert len(history_keys(r)) == len(GROUP_NAMES)
 
 
 # ------------------------------------------------------------------------------------ same-day isolation
@@ -257,7 +313,7 @@ def test_a_silkport_declaration_maps_onto_kcs_records() -> None:
     assert first.fraud is None
     assert records[1].tax_type == "CN-SCO"
     assert records[1].hs6 == "610910"
-    assert to_record(content, "DEC-1", date(2025, 9, 1), item=1) == replace(records[1], tax_rate=0.0)
+    assert to_record(content, "DEC-1", date(2025, 9, 1), item=1) == records[1]._replace(tax_rate=0.0)
     assert to_record(content, "DEC-1", date(2025, 9, 1), price_scale=2.0).item_price == pytest.approx(
         float(Decimal("60000.00") * Decimal("7.1")) * 2.0
     )

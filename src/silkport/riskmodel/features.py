@@ -36,7 +36,7 @@ import json
 import math
 import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,42 @@ def history_keys(r: KcsRecord) -> tuple[Hashable, ...]:
 
 HISTORY_STATS: tuple[str, ...] = ("count", "fraud_rate", "days_since")
 
+#: the first groups of :data:`GROUP_NAMES`, the same for every goods item of a declaration (its parties, office)
+_SHARED_GROUPS = 5
+
+
+def _item_keys(r: KcsRecord) -> tuple[Hashable, ...]:
+    """``history_keys(r)[_SHARED_GROUPS:]``: the keys that differ between the goods items of a declaration."""
+    hs6 = r.hs6
+    price = r.item_price
+    mass = r.net_mass
+    return (
+        hs6,
+        hs6[:4],
+        (hs6, r.origin_country),
+        (hs6, r.departure_country),
+        (hs6, price),
+        (hs6, mass),
+        price,
+        mass,
+    )
+
+
+_header = operator.attrgetter(
+    "office",
+    "process_type",
+    "import_type",
+    "import_use",
+    "payment_type",
+    "transport_mode",
+    "origin_indicator",
+    "departure_country",
+    "importer",
+    "declarant",
+    "seller",
+    "courier",
+)
+
 FEATURES: tuple[str, ...] = (
     *CATEGORICAL_ATTRIBUTES,
     *NUMERIC_OWN,
@@ -125,6 +161,9 @@ FEATURES: tuple[str, ...] = (
 )
 #: indices in FEATURES of the categorical features (LightGBM's ``categorical_feature``)
 CATEGORICAL_INDICES: tuple[int, ...] = tuple(range(len(CATEGORICAL_ATTRIBUTES)))
+_TAX_TYPE = CATEGORICAL_ATTRIBUTES.index("tax_type")
+_ORIGIN = CATEGORICAL_ATTRIBUTES.index("origin_country")
+_FIRST_HISTORY = len(CATEGORICAL_ATTRIBUTES) + len(NUMERIC_OWN)
 
 NAN = float("nan")
 _categorical_values = operator.attrgetter(*CATEGORICAL_ATTRIBUTES)
@@ -287,12 +326,68 @@ class HistoryState:
                 f"{r.date.isoformat()} would see later events"
             )
         out = [get(value, -1.0) for get, value in zip(self.spec.lookups, _categorical_values(r), strict=True)]
+        out += self._own(r)
+        p = (self.frauds + 1.0) / (self.outcomes + 5.0)
+        m = self.spec.smoothing
+        mp = m * p
+        unseen = (0.0, p, -1.0)
+        today = float(r.date.toordinal())
+        for table, key in zip(self.tables, history_keys(r), strict=True):
+            entry = table.get(key)
+            if entry is None:
+                out += unseen
+            else:
+                n, outcomes, frauds, last = entry
+                out += (n, (frauds + mp) / (outcomes + m), today - last)
+        return out
+
+    def features_of_declaration(self, records: Sequence[KcsRecord]) -> list[list[float]]:
+        """The feature vectors of a declaration's goods items (``to_records``): equal to :meth:`features` of each,
+        but what the items share (the header's categorical codes and the importer, declarant, seller, courier
+        and office histories) is looked up once. Records that do not share the first one's header or day are
+        computed one by one."""
+        if len(records) < 2:
+            return [self.features(r) for r in records]
+        first = records[0]
+        head = _header(first)
+        vectors = [self.features(first)]
+        shared_cats = vectors[0][: len(CATEGORICAL_ATTRIBUTES)]
+        shared_history = vectors[0][_FIRST_HISTORY : _FIRST_HISTORY + _SHARED_GROUPS * len(HISTORY_STATS)]
+        get_tax_type = self.spec.lookups[_TAX_TYPE]
+        get_origin = self.spec.lookups[_ORIGIN]
+        p = (self.frauds + 1.0) / (self.outcomes + 5.0)
+        m = self.spec.smoothing
+        mp = m * p
+        unseen = (0.0, p, -1.0)
+        item_tables = self.tables[_SHARED_GROUPS:]
+        for r in records[1:]:
+            if r.date != first.date or _header(r) != head:
+                vectors.append(self.features(r))
+                continue
+            out = shared_cats.copy()
+            out[_TAX_TYPE] = get_tax_type(r.tax_type, -1.0)
+            out[_ORIGIN] = get_origin(r.origin_country, -1.0)
+            out += self._own(r)
+            out += shared_history
+            today = float(r.date.toordinal())
+            for table, key in zip(item_tables, _item_keys(r), strict=True):
+                entry = table.get(key)
+                if entry is None:
+                    out += unseen
+                else:
+                    n, outcomes, frauds, last = entry
+                    out += (n, (frauds + mp) / (outcomes + m), today - last)
+            vectors.append(out)
+        return vectors
+
+    def _own(self, r: KcsRecord) -> tuple[float, ...]:
+        """The record's :data:`NUMERIC_OWN` features."""
         price, mass, tax = r.item_price, r.net_mass, r.tax_rate
         v = math.log((price + 1.0) / (mass + 0.01))
         hs6 = r.hs6
         past6 = self.hs6_values.get(hs6)
         past4 = self.hs4_values.get(hs6[:4])
-        out += (
+        return (
             tax,
             math.log1p(mass),
             math.log1p(price),
@@ -307,19 +402,6 @@ class HistoryState:
             v - past6[len(past6) // 2] if past6 else NAN,
             v - past4[len(past4) // 2] if past4 else NAN,
         )
-        p = (self.frauds + 1.0) / (self.outcomes + 5.0)
-        m = self.spec.smoothing
-        mp = m * p
-        unseen = (0.0, p, -1.0)
-        today = float(r.date.toordinal())
-        for table, key in zip(self.tables, history_keys(r), strict=True):
-            entry = table.get(key)
-            if entry is None:
-                out += unseen
-            else:
-                n, outcomes, frauds, last = entry
-                out += (n, (frauds + mp) / (outcomes + m), today - last)
-        return out
 
     # ------------------------------------------------------------------ persistence
 
@@ -377,7 +459,7 @@ class HistoryState:
 
 
 def without_outcome(r: KcsRecord) -> KcsRecord:
-    return replace(r, fraud=None, critical_fraud=None) if r.fraud is not None or r.critical_fraud is not None else r
+    return r._replace(fraud=None, critical_fraud=None) if r.fraud is not None or r.critical_fraud is not None else r
 
 
 def replay(

@@ -182,6 +182,10 @@ class RiskScorer:
     def features(self, record: KcsRecord) -> list[float]:
         return self.history.features(record)
 
+    def features_of_declaration(self, records: Sequence[KcsRecord]) -> list[list[float]]:
+        """The feature vectors of a declaration's goods items (see ``HistoryState.features_of_declaration``)."""
+        return self.history.features_of_declaration(records)
+
     def score_features(self, x: Sequence[float]) -> float:
         """The risk score of a feature vector (see the class docstring)."""
         return 1.0 / (1.0 + math.exp(-(self._sigmoid * self._raw(x) + self.duty_weight * x[LOG_DUTY])))

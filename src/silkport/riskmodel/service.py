@@ -28,6 +28,7 @@ class ZoneRiskModel:
         self._scorer = artifact.scorer()
         self._budget = InspectionBudget(budget_share, seed=artifact.score_sample)
         self._tariff = tariff
+        self._rates: dict[str, float] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -44,13 +45,20 @@ class ZoneRiskModel:
         return self._artifact.version
 
     def _tax_rate(self, item: GoodsItem) -> float:
-        line = self._tariff.lookup(item.hs_code) if self._tariff is not None else None
-        return float(line.mfn_rate) if line is not None else 0.0
+        code = item.hs_code
+        rate = self._rates.get(code)
+        if rate is None:  # the tariff is immutable: one lookup per tariff line (a few thousand at most)
+            line = self._tariff.lookup(code) if self._tariff is not None else None
+            rate = float(line.mfn_rate) if line is not None else 0.0
+            if len(self._rates) >= 100_000:  # national extensions are open-ended: keep the cache bounded
+                self._rates.clear()
+            self._rates[code] = rate
+        return rate
 
     def score(self, declaration_id: str, content: DeclarationContent, on: date) -> ModelScore:
         records = to_records(content, declaration_id, on, tax_rate=self._tax_rate, price_scale=KRW_PER_CNY)
         with self._lock:
-            vectors = [self._scorer.features(r) for r in records]
+            vectors = self._scorer.features_of_declaration(records)
         scores = [self._scorer.score_features(x) for x in vectors]
         worst = max(range(len(scores)), key=scores.__getitem__)
         value = Decimal(repr(scores[worst])).quantize(PLACES)

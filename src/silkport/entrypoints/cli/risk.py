@@ -11,7 +11,6 @@ by the commands that need it, so ``silkport --help`` stays quick.
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -237,7 +236,7 @@ def _train_from_store(seed: int, holdout: float, models: Path | None) -> None:
     for declaration_id, content, lodged, finding in outcomes:
         for record in to_records(content, declaration_id, lodged.date(), tax_rate=tax_rate, price_scale=KRW_PER_CNY):
             critical = _CRITICAL.get(finding, 1)
-            records.append(replace(record, fraud=int(critical > 0), critical_fraud=critical))
+            records.append(record._replace(fraud=int(critical > 0), critical_fraud=critical))
     frauds = sum(r.fraud or 0 for r in records)
     if len(records) < 50 or frauds == 0 or frauds == len(records):
         raise _fail(
