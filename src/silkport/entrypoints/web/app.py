@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
+from silkport.bonded import api as bonded_api
 from silkport.bootstrap import Platform, bootstrap
 from silkport.clearance import api as clearance_api
 from silkport.enterprises import api as enterprises_api
@@ -95,6 +96,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(modes_api.router)
     app.include_router(transit_api.router)
     app.include_router(partners.router)
+    app.include_router(bonded_api.router)
     app.include_router(pages.router)
     app.include_router(declaration_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,1 @@
+"""Bonded operations: exact ledgers for bonded warehouses, aircraft maintenance and aviation fuel."""

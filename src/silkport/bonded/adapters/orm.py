@@ -1,0 +1,3 @@
+"""SQLAlchemy tables of the bonded context: accounts, lots, movements, postings."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""bonded domain."""
