@@ -19,6 +19,15 @@ from silkport.enterprises.adapters.uow import SqlEnterpriseUnitOfWork
 from silkport.infra.db import make_engine, make_session_factory
 from silkport.infra.idempotency import IdempotencyStore
 from silkport.infra.outbox import Dispatcher, WebhookRegistry
+from silkport.infra.partners import (
+    InboundHandler,
+    InboundProcessor,
+    InboundReceiver,
+    PartnerDispatcher,
+    PartnerRegistry,
+    RetryPolicy,
+    ping_handler,
+)
 from silkport.infra.security import Argon2Hasher
 from silkport.infra.settings import Settings, get_settings
 from silkport.shared.clock import Clock, SystemClock
@@ -63,6 +72,9 @@ class Platform:
     clock: Clock
     hasher: Argon2Hasher
     extras: dict[str, object] = field(default_factory=dict)
+    #: inbound partner-customs message type -> handler (the composition root and contexts register theirs)
+    partner_handlers: dict[str, InboundHandler] = field(default_factory=lambda: {"PING": ping_handler})
+    partner_retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def enterprises_uow(self) -> SqlEnterpriseUnitOfWork:
         return SqlEnterpriseUnitOfWork(self.session_factory, self.clock, SqlZoneRepository)
@@ -104,6 +116,18 @@ class Platform:
 
     def dispatcher(self) -> Dispatcher:
         return Dispatcher(self.session_factory, self.clock)
+
+    def partners(self) -> PartnerRegistry:
+        return PartnerRegistry(self.session_factory, self.clock)
+
+    def partner_dispatcher(self) -> PartnerDispatcher:
+        return PartnerDispatcher(self.session_factory, self.clock, self.partner_retry)
+
+    def partner_receiver(self) -> InboundReceiver:
+        return InboundReceiver(self.session_factory, self.clock, lambda: self.partner_handlers.keys())
+
+    def partner_processor(self) -> InboundProcessor:
+        return InboundProcessor(self.session_factory, self.clock, self.partner_handlers, self.partner_retry)
 
     def idempotency_store(self) -> IdempotencyStore:
         return IdempotencyStore(self.session_factory, self.clock)

@@ -77,6 +77,10 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         "clearance": platform.clearance_uow,
         "clearance_config": platform.clearance_config,
         "webhooks": platform.webhooks,
+        "partners": platform.partners,
+        "partner_dispatcher": platform.partner_dispatcher,
+        "partner_receiver": platform.partner_receiver,
+        "partner_processor": platform.partner_processor,
     }
     install_problem_handlers(app)
     # outermost first: ids/metrics see everything, then the size limit, then idempotency
