@@ -666,7 +666,7 @@ class PartnerDispatcher:
                 .limit(batch)
                 .with_for_update(of=OutboundMessageRow, skip_locked=True)
             )
-            claimed = list(s.execute(stmt).tuples())
+            claimed = [(m, p) for m, p in s.execute(stmt)]
             for message, _partner_row in claimed:
                 message.attempts += 1
                 message.last_attempt_at = now
