@@ -34,7 +34,7 @@ from silkport.clearance.schemas import (
     ReasonIn,
 )
 from silkport.clearance.services import handlers
-from silkport.clearance.services.handlers import ClearanceConfig, Outcome
+from silkport.clearance.services.handlers import ClearanceConfig, Extras, Outcome
 from silkport.clearance.services.ports import ClearanceUnitOfWork, DeclarationFilter
 from silkport.infra.web import CurrentActor, service
 from silkport.shared.actor import Actor, Role
@@ -59,11 +59,18 @@ def _declarant(actor: Actor, body: DeclarationIn) -> str:
 
 
 def present(
-    uow: ClearanceUnitOfWork, actor: Actor, d: Declaration, warnings: tuple[FieldError, ...] = ()
+    uow: ClearanceUnitOfWork,
+    actor: Actor,
+    d: Declaration,
+    warnings: tuple[FieldError, ...] = (),
+    extras: Extras | None = None,
 ) -> DeclarationOut:
-    """The declaration as this actor may see it: officers get scores and rule contributions, traders don't."""
+    """The declaration as this actor may see it: officers get scores and rule contributions, traders don't.
+    ``extras`` (its assessment and taxes) are read when the caller does not have them already."""
     officer = actor.role in OFFICER_ROLES
-    stored = handlers.assessment_of(uow, actor, d.id) if d.lane is not None else None
+    if extras is None:
+        extras = handlers.extras_of(uow, actor, [d]).get(d.id, Extras(None, None))
+    stored = extras.assessment if d.lane is not None else None
     reasons: list[FiredRuleOut] = []
     if stored is not None:
         if officer:
@@ -78,7 +85,7 @@ def present(
             ]
         else:
             reasons = [FiredRuleOut(reason=r) for r in stored.trader_reasons]
-    taxes: Any = handlers.taxes_of(uow, actor, d.id)
+    taxes: Any = extras.taxes
     return DeclarationOut(
         id=d.id,
         version=d.version,
@@ -103,7 +110,12 @@ def present(
 
 
 def _out(uow: ClearanceUnitOfWork, actor: Actor, outcome: Outcome) -> DeclarationOut:
-    return present(uow, actor, outcome.declaration, outcome.warnings)
+    return present(uow, actor, outcome.declaration, outcome.warnings, outcome.extras)
+
+
+def _page(uow: ClearanceUnitOfWork, actor: Actor, items: list[Declaration]) -> list[DeclarationOut]:
+    extras = handlers.extras_of(uow, actor, items)
+    return [present(uow, actor, d, extras=extras.get(d.id, Extras(None, None))) for d in items]
 
 
 @router.post("/declarations", response_model=DeclarationOut, status_code=status.HTTP_201_CREATED)
@@ -159,7 +171,7 @@ def list_declarations(
         lodged_to=lodged_to,
     )
     page = handlers.list_declarations(uow, actor, flt, cursor, limit)
-    return DeclarationPage(items=[present(uow, actor, d) for d in page.items], next_cursor=page.next_cursor)
+    return DeclarationPage(items=_page(uow, actor, list(page.items)), next_cursor=page.next_cursor)
 
 
 @router.get("/declarations/{declaration_id}", response_model=DeclarationOut)
@@ -284,7 +296,7 @@ def work_queue(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DeclarationPage:
     page = handlers.queue(uow, actor, office, lane, cursor, limit)
-    return DeclarationPage(items=[present(uow, actor, d) for d in page.items], next_cursor=page.next_cursor)
+    return DeclarationPage(items=_page(uow, actor, list(page.items)), next_cursor=page.next_cursor)
 
 
 @router.get("/workbench/workload", tags=["officer workbench"])

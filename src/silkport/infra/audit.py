@@ -6,9 +6,9 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Integer, String, Text, select, text
+from sqlalchemy import BigInteger, Integer, String, Table, Text, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from silkport.infra.db import Base
@@ -36,6 +36,11 @@ class AuditEntryRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+_TABLE = cast(Table, AuditEntryRow.__table__)
+#: the columns written by the unit of work (``seq`` is the database's)
+_COLUMNS: tuple[str, ...] = tuple(c.key for c in AuditEntryRow.__table__.columns if c.key != "seq")
 
 
 def canonical(value: Mapping[str, Any] | None) -> str | None:
@@ -115,8 +120,8 @@ class SqlAuditTrail:
         for row in self._pending:
             row.prev_hash = prev
             row.hash = prev = entry_hash(prev, row)
-        session.add_all(self._pending)
-        session.flush()
+        # one executemany in chain order (seq follows the order of the rows), without the ORM's bookkeeping
+        session.execute(insert(_TABLE), [{c: getattr(row, c) for c in _COLUMNS} for row in self._pending])
         self._pending = []
 
     def discard(self) -> None:

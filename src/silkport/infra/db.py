@@ -26,6 +26,10 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
+#: execution option of connections that only read (see make_session_factory)
+READ_ONLY_OPTION = "silkport_read_only"
+
+
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
     url = settings.database_url
     if settings.is_sqlite:
@@ -51,12 +55,17 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             # IMMEDIATE takes the write lock up front: a transaction that reads then writes would otherwise
             # fail with "database is locked" when another writer got in between (SQLite cannot upgrade a
             # read lock while another writer is active, and busy_timeout does not apply to that case).
-            # With WAL, readers of other connections are not blocked by it.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # With WAL, readers of other connections are not blocked by it. Sessions made by
+            # make_session_factory(..., read_only=True) only read: a deferred BEGIN, so they never queue
+            # behind writers (and a write in one fails at once instead of passing unnoticed).
+            read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[SASession]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[SASession]:
+    """Sessions on ``engine``; ``read_only`` ones (on SQLite) start with a deferred BEGIN (see make_engine)."""
+    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, Text, select
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, Text, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from silkport.infra.db import Base
@@ -76,8 +76,9 @@ class SqlOutbox:
     def emit(self, enterprise_id: str, event_type: str, payload: Mapping[str, Any], at: datetime) -> None:
         event_id = uuid.uuid4().hex
         body = {**payload, "event_id": event_id, "type": event_type, "at": at.isoformat()}
-        self._s.add(
-            OutboxRow(
+        # a Core insert: the ORM's per-object bookkeeping is not needed for a row nobody reads back here
+        self._s.execute(
+            insert(OutboxRow).values(
                 id=event_id,
                 enterprise_id=enterprise_id,
                 event_type=event_type,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, cast
 
-from sqlalchemy import Integer, and_, func, or_, select, update
+from sqlalchemy import Integer, Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from silkport.clearance.adapters.orm import (
@@ -37,6 +37,8 @@ from silkport.infra.uow import SqlAlchemyUnitOfWork
 from silkport.shared.clock import Clock, ensure_utc
 from silkport.shared.paging import Page, decode_cursor, encode_cursor
 
+_HISTORY_TABLE = cast(Table, StatusHistoryRow.__table__)
+
 
 def _aware(value: datetime | None) -> datetime | None:
     return ensure_utc(value) if value is not None else None
@@ -46,6 +48,10 @@ class SqlDeclarationRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
         self._history_seen: dict[str, int] = {}
+        # The session's identity map holds unmodified rows weakly: keep the rows this unit of work loaded or
+        # added, so saving them again does not re-SELECT them.
+        self._rows: dict[str, DeclarationRow] = {}
+        self._new: set[str] = set()  # declarations created in this unit of work (nothing stored about them yet)
 
     # -- the aggregate -------------------------------------------------------------------------
     def add(self, declaration: Declaration, actor: str, reason: str | None) -> None:
@@ -54,8 +60,18 @@ class SqlDeclarationRepository:
         self._fill(row, declaration)
         self._s.add(row)
         self._s.flush()
+        self._rows[declaration.id] = row
+        self._new.add(declaration.id)
         self.add_version(declaration.id, declaration.version, declaration.content, row.created_at, actor, reason)
         self._history_seen[declaration.id] = 0
+
+    def _row(self, declaration_id: str) -> DeclarationRow | None:
+        row = self._rows.get(declaration_id)
+        if row is None:
+            row = self._s.get(DeclarationRow, declaration_id)
+            if row is not None:
+                self._rows[declaration_id] = row
+        return row
 
     def set_created(self, declaration_id: str, at: datetime) -> None:
         self._s.execute(update(DeclarationRow).where(DeclarationRow.id == declaration_id).values(created_at=at))
@@ -67,6 +83,7 @@ class SqlDeclarationRepository:
         row = self._s.scalars(stmt).first()
         if row is None:
             return None
+        self._rows[row.id] = row
         version = self._s.get(DeclarationVersionRow, (row.id, row.version))
         if version is None:
             raise LookupError(f"declaration {row.id} has no content version {row.version}")
@@ -100,24 +117,26 @@ class SqlDeclarationRepository:
         return d
 
     def save(self, declaration: Declaration) -> None:
-        row = self._s.get(DeclarationRow, declaration.id)
+        row = self._row(declaration.id)
         if row is None:
             raise LookupError(declaration.id)
         self._fill(row, declaration)
         seen = self._history_seen.get(declaration.id, 0)
-        for change in declaration.history[seen:]:
-            self._s.add(
-                StatusHistoryRow(
-                    declaration_id=declaration.id,
-                    at=change.at,
-                    actor=change.actor,
-                    from_status=change.from_status.value,
-                    to_status=change.to_status.value,
-                    reason=change.reason,
-                )
-            )
-        self._history_seen[declaration.id] = len(declaration.history)
         self._s.flush()
+        new = [
+            {
+                "declaration_id": declaration.id,
+                "at": change.at,
+                "actor": change.actor,
+                "from_status": change.from_status.value,
+                "to_status": change.to_status.value,
+                "reason": change.reason,
+            }
+            for change in declaration.history[seen:]
+        ]
+        if new:  # one executemany, in order (the history is read back ordered by id)
+            self._s.execute(insert(_HISTORY_TABLE), new)
+        self._history_seen[declaration.id] = len(declaration.history)
 
     @staticmethod
     def _fill(row: DeclarationRow, d: Declaration) -> None:
@@ -242,8 +261,37 @@ class SqlDeclarationRepository:
             .order_by(RiskAssessmentRow.id.desc())
             .limit(1)
         ).first()
-        if row is None:
-            return None
+        return None if row is None else self._assessment(row)
+
+    def latest_assessments(self, declaration_ids: Sequence[str]) -> dict[str, StoredAssessment]:
+        """The latest assessment of each declaration, in one query (a page of a list)."""
+        if not declaration_ids:
+            return {}
+        latest = (
+            select(func.max(RiskAssessmentRow.id))
+            .where(RiskAssessmentRow.declaration_id.in_(declaration_ids))
+            .group_by(RiskAssessmentRow.declaration_id)
+        )
+        rows = self._s.scalars(select(RiskAssessmentRow).where(RiskAssessmentRow.id.in_(latest))).all()
+        return {row.declaration_id: self._assessment(row) for row in rows}
+
+    def latest_taxes(self, declaration_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+        """The latest tax breakdown of each declaration, in one query."""
+        if not declaration_ids:
+            return {}
+        rows = self._s.execute(
+            select(DutyAssessmentRow.declaration_id, DutyAssessmentRow.version, DutyAssessmentRow.breakdown).where(
+                DutyAssessmentRow.declaration_id.in_(declaration_ids)
+            )
+        ).all()
+        found: dict[str, tuple[int, Mapping[str, Any]]] = {}
+        for declaration_id, version, breakdown in rows:
+            if declaration_id not in found or version > found[declaration_id][0]:
+                found[declaration_id] = (version, breakdown)
+        return {k: v[1] for k, v in found.items()}
+
+    @staticmethod
+    def _assessment(row: RiskAssessmentRow) -> StoredAssessment:
         return StoredAssessment(
             declaration_id=row.declaration_id,
             content_version=row.content_version,
@@ -258,12 +306,14 @@ class SqlDeclarationRepository:
         )
 
     def set_taxes(self, declaration_id: str, version: int, taxes: Mapping[str, Any]) -> None:
-        existing = self._s.get(DutyAssessmentRow, (declaration_id, version))
+        # a declaration created in this unit of work has no stored taxes yet: no need to look
+        existing = None if declaration_id in self._new else self._s.get(DutyAssessmentRow, (declaration_id, version))
         if existing is None:
             self._s.add(DutyAssessmentRow(declaration_id=declaration_id, version=version, breakdown=dict(taxes)))
+            self._new.discard(declaration_id)  # a second call in the same unit of work must find this row
         else:
             existing.breakdown = dict(taxes)
-        row = self._s.get(DeclarationRow, declaration_id)
+        row = self._row(declaration_id)
         if row is not None:
             row.taxes_cny = Decimal(str(taxes.get("total", "0")))
             row.customs_value_cny = Decimal(str(taxes.get("customs_value", "0")))
@@ -369,12 +419,18 @@ class SqlRulebookStore:
         self._s = session
         self._loads = loads
         self._default = default
+        self._active: Rulebook | None = None  # read once per unit of work
 
     #: a parsed rulebook is kept by (version, content fingerprint) for the life of the process: parsing is
     #: the expensive part, and a version's content never changes
     _parsed: ClassVar[dict[tuple[str, str], Rulebook]] = {}
 
     def active(self) -> Rulebook:
+        if self._active is None:
+            self._active = self._read_active()
+        return self._active
+
+    def _read_active(self) -> Rulebook:
         row = self._s.execute(
             select(RulebookRow.version, RulebookRow.fingerprint).where(RulebookRow.active.is_(True)).limit(1)
         ).first()
@@ -399,6 +455,7 @@ class SqlRulebookStore:
         return self._parsed[key]
 
     def publish(self, rulebook: Rulebook, at: datetime, actor: str) -> None:
+        self._active = None
         self._s.execute(update(RulebookRow).where(RulebookRow.active.is_(True)).values(active=False))
         self._s.add(
             RulebookRow(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -70,9 +70,18 @@ class ClearanceConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class Extras:
+    """What a declaration's view shows besides the aggregate: its latest risk assessment and tax breakdown."""
+
+    assessment: StoredAssessment | None
+    taxes: Mapping[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Outcome:
     declaration: Declaration
     warnings: tuple[FieldError, ...] = ()
+    extras: Extras | None = None  # known when the command itself assessed and taxed (no need to read them back)
 
 
 def _require(actor: Actor, roles: frozenset[Role], what: str) -> None:
@@ -168,11 +177,10 @@ def file_declaration(
         d = Declaration(id=declaration_id or uuid.uuid4().hex, content=content, pre_arrival=pre_arrival)
         uow.declarations.add(d, actor.username, "filed")
         _audit(uow, actor, d, "filed", None, None)
-        if lodge:
-            _lodge(uow, actor, config, d)
+        extras = _lodge(uow, actor, config, d) if lodge else Extras(None, None)
         uow.declarations.save(d)
         uow.commit()
-    return Outcome(d, result.warnings)
+    return Outcome(d, result.warnings, extras)
 
 
 def resolve_declarant(uow: ClearanceUnitOfWork, actor: Actor, content: DeclarationContent) -> DeclarationContent:
@@ -196,13 +204,14 @@ def lodge(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, decla
         d.require(Status.DRAFT)
         result = check(d.content, config, uow.rulebooks.active())
         _raise_if_invalid(result)
-        _lodge(uow, actor, config, d)
+        extras = _lodge(uow, actor, config, d)
         uow.declarations.save(d)
         uow.commit()
-    return Outcome(d, result.warnings)
+    return Outcome(d, result.warnings, extras)
 
 
-def _lodge(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: Declaration) -> None:
+def _lodge(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: Declaration) -> Extras:
+    """Lodge, accept and assess a draft; the assessment and taxes it stored (none when rejected)."""
     now = uow.clock.now()
     _move(uow, actor, d, Status.LODGED, "lodged")
     d.stamp(Stage.LODGEMENT, now)
@@ -211,10 +220,10 @@ def _lodge(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: D
     status, _grade = uow.enterprises.status_and_grade(d.content.declarant_id) or ("unknown", "general")
     if status != "active":
         _move(uow, _system(actor), d, Status.REJECTED, "rejected", f"the declarant enterprise is {status}")
-        return
+        return Extras(None, None)
     _move(uow, _system(actor), d, Status.ACCEPTED, "accepted")
     d.stamp(Stage.ACCEPTANCE, now)
-    _assess(uow, actor, config, d)
+    return _assess(uow, actor, config, d)
 
 
 def _system(actor: Actor) -> Actor:
@@ -239,7 +248,7 @@ def _taxes(d: Declaration, config: ClearanceConfig) -> DutyAssessment:
     return assess_duties(d.content, config.tariff, threshold=config.duty_threshold)
 
 
-def _assess(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: Declaration) -> None:
+def _assess(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: Declaration) -> Extras:
     """One explainable decision: the rules (with the model's score as one input), then the inspection budget."""
     now = uow.clock.now()
     rulebook = uow.rulebooks.active()
@@ -256,14 +265,16 @@ def _assess(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: 
     if config.model is not None and opinion is not None:
         threshold = config.model.threshold(opinion.score, forced_red=result.lane is Lane.RED)
     lane, budget_reason = apply_budget(result.lane, opinion.score if opinion else None, threshold)
-    uow.declarations.add_assessment(_stored(d, result, ctx, now, lane, opinion, threshold, budget_reason))
+    stored = _stored(d, result, ctx, now, lane, opinion, threshold, budget_reason)
+    uow.declarations.add_assessment(stored)
     d.lane = lane
     d.risk_score = result.score
     d.rulebook_version = result.rulebook_version
     d.model_version = opinion.version if opinion else None
     d.stamp(Stage.RISK_ASSESSMENT, now)
     taxes = _taxes(d, config)
-    uow.declarations.set_taxes(d.id, d.version, taxes_json(taxes))
+    breakdown = taxes_json(taxes)
+    uow.declarations.set_taxes(d.id, d.version, breakdown)
     d.settlement = taxes.settlement
     _move(uow, _system(actor), d, Status.ASSESSED, "risk_assessed", None)
     if lane is Lane.YELLOW:
@@ -272,6 +283,7 @@ def _assess(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: 
         _move(uow, _system(actor), d, Status.INSPECTION, "sent_to_inspection", budget_reason)
     else:
         _clear(uow, _system(actor), d, "green lane: no check needed")
+    return Extras(stored, breakdown)
 
 
 def _stored(
@@ -635,10 +647,17 @@ def assessment_of(uow: ClearanceUnitOfWork, actor: Actor, declaration_id: str) -
         return uow.declarations.latest_assessment(declaration_id)
 
 
-def taxes_of(uow: ClearanceUnitOfWork, actor: Actor, declaration_id: str) -> Mapping[str, Any] | None:
+def extras_of(uow: ClearanceUnitOfWork, actor: Actor, declarations: Sequence[Declaration]) -> dict[str, Extras]:
+    """The latest assessment and taxes of declarations the actor was given by another call, in one read."""
+    if actor.role not in READERS:
+        raise PermissionDenied(f"a {actor.role.label.lower()} may not read declarations")
+    ids = [d.id for d in declarations if not actor.is_enterprise_bound or d.content.declarant_id == actor.enterprise_id]
+    if not ids:
+        return {}
     with uow:
-        _visible(uow, actor, declaration_id)
-        return uow.declarations.taxes(declaration_id)
+        assessments = uow.declarations.latest_assessments(ids)
+        taxes = uow.declarations.latest_taxes(ids)
+    return {i: Extras(assessments.get(i), taxes.get(i)) for i in ids}
 
 
 def list_declarations(
