@@ -79,6 +79,17 @@ class Platform:
     def enterprises_uow(self) -> SqlEnterpriseUnitOfWork:
         return SqlEnterpriseUnitOfWork(self.session_factory, self.clock, SqlZoneRepository)
 
+    def read_sessions(self) -> sessionmaker[Session]:
+        """Sessions for work that only reads (on SQLite a deferred BEGIN: it never queues behind writers)."""
+        factory = self.extras.get("read_sessions")
+        if not isinstance(factory, sessionmaker):
+            factory = self.extras["read_sessions"] = make_session_factory(self.engine, read_only=True)
+        return factory
+
+    def enterprises_reader(self) -> SqlEnterpriseUnitOfWork:
+        """The registry for read-only calls on every request's path (resolving its token)."""
+        return SqlEnterpriseUnitOfWork(self.read_sessions(), self.clock, SqlZoneRepository)
+
     def zone_uow(self) -> SqlZoneUnitOfWork:
         return SqlZoneUnitOfWork(self.session_factory, self.clock)
 

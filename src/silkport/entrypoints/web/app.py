@@ -38,13 +38,13 @@ def _authenticator(platform: Platform):  # type: ignore[no-untyped-def]
             scheme, _, raw = header.partition(" ")
             if scheme.lower() != "bearer" or not raw.strip():
                 raise AuthenticationFailed("the Authorization header must be 'Bearer <token>'")
-            actor, _ = auth.resolve_token(platform.enterprises_uow(), raw.strip(), "api")
+            actor, _ = auth.resolve_token(platform.enterprises_reader(), raw.strip(), "api")
             return actor
         cookie = request.cookies.get(SESSION_COOKIE)
         if not cookie:
             return None
         try:
-            actor, _ = auth.resolve_token(platform.enterprises_uow(), cookie, "session")
+            actor, _ = auth.resolve_token(platform.enterprises_reader(), cookie, "session")
         except AuthenticationFailed:
             return None
         # a browser session calling the API must prove the request came from our own pages
