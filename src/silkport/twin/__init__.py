@@ -1,0 +1,1 @@
+"""Digital twin: the zone's own clearance rules inside a discrete-event simulation of a port."""
