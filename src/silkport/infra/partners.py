@@ -43,7 +43,6 @@ from silkport.shared.errors import (
     Conflict,
     DomainError,
     FieldError,
-    IllegalTransition,
     NotFound,
     PermissionDenied,
     ValidationFailed,
@@ -755,7 +754,7 @@ class PartnerDispatcher:
                 raise NotFound(f"outbound message {message_id} not found")
             current = _outbound(row).status
             if current != "dead":
-                raise IllegalTransition(f"outbound message {message_id}", current, "pending")
+                raise Conflict(f"outbound message {message_id} is {current}: only a dead letter can be requeued")
             before = {"status": "dead", "attempts": row.attempts, "last_error": row.last_error}
             row.dead_at = None
             row.attempts = 0

@@ -11,6 +11,8 @@ from rich.table import Table
 from silkport.bootstrap import Platform, bootstrap
 from silkport.enterprises.services import auth
 from silkport.entrypoints.cli.declarations import export_app, import_app
+from silkport.entrypoints.cli.partners import app as partners_app
+from silkport.entrypoints.cli.partners import worker_partners
 from silkport.entrypoints.cli.refdata import app as refdata_app
 from silkport.entrypoints.cli.risk import app as risk_app
 from silkport.entrypoints.cli.setup import ensure_demo_users, migrate_and_seed
@@ -31,6 +33,7 @@ app.add_typer(refdata_app, name="refdata")
 app.add_typer(import_app, name="import")
 app.add_typer(risk_app, name="risk")
 app.add_typer(export_app, name="export")
+app.add_typer(partners_app, name="partners")
 
 console = Console()
 err = Console(stderr=True)
@@ -131,6 +134,7 @@ def audit_verify() -> None:
 
 worker_app = typer.Typer(help="Background workers.", no_args_is_help=True)
 app.add_typer(worker_app, name="worker")
+worker_app.command("partners")(worker_partners)
 
 
 @worker_app.command("webhooks")
