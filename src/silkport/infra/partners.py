@@ -779,7 +779,7 @@ class PartnerDispatcher:
 
 
 def http_post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
-    response = httpx.post(url, content=body, headers=dict(headers), timeout=10.0)
+    response = httpx.post(url, content=body, headers=dict(headers), timeout=httpx.Timeout(10.0, connect=3.0))
     return response.status_code
 
 
