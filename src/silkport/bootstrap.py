@@ -31,6 +31,7 @@ from silkport.infra.partners import (
 from silkport.infra.security import Argon2Hasher
 from silkport.infra.settings import Settings, get_settings
 from silkport.shared.clock import Clock, SystemClock
+from silkport.transit.adapters.uow import SqlTransitUnitOfWork
 from silkport.zone.adapters.refdata import reference_data
 from silkport.zone.adapters.repository import SqlZoneRepository
 from silkport.zone.adapters.uow import SqlZoneUnitOfWork
@@ -92,6 +93,9 @@ class Platform:
 
     def zone_uow(self) -> SqlZoneUnitOfWork:
         return SqlZoneUnitOfWork(self.session_factory, self.clock)
+
+    def transit_uow(self) -> SqlTransitUnitOfWork:
+        return SqlTransitUnitOfWork(self.session_factory, self.clock)
 
     def clearance_uow(self) -> SqlClearanceUnitOfWork:
         return SqlClearanceUnitOfWork(

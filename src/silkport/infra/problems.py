@@ -57,6 +57,10 @@ async def _domain(request: Request, exc: DomainError) -> JSONResponse:
     extra: dict[str, Any] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [{"field": e.field, "message": e.message} for e in exc.errors]
+    # a context may add members of its own (e.g. transit's eTIR error class and code)
+    more = getattr(exc, "problem_extra", None)
+    if isinstance(more, dict):
+        extra.update(more)
     return problem(exc.status, exc.title, exc.detail, **extra)
 
 

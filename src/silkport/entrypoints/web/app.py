@@ -76,6 +76,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         "hasher": lambda: platform.hasher,
         "clearance": platform.clearance_uow,
         "clearance_config": platform.clearance_config,
+        "transit": platform.transit_uow,
         "webhooks": platform.webhooks,
         "partners": platform.partners,
         "partner_dispatcher": platform.partner_dispatcher,
