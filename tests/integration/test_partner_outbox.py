@@ -315,3 +315,63 @@ class OutboundLifecycle(RuleBasedStateMachine):
 
 OutboundLifecycle.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None)
 TestOutboundLifecycle = OutboundLifecycle.TestCase
+
+
+def test_two_dispatchers_at_once_post_each_message_once(platform: Platform) -> None:
+    import threading
+
+    platform.partners().add(
+        SYSTEM, code="KG", name="KG", url="http://kg.example/in", outbound_key_id="cn", outbound_secret="x" * 32
+    )
+    with platform.session_factory() as s:
+        for i in range(40):
+            SqlPartnerOutbox(s).send("KG", "T", {"i": i}, at=platform.clock.now(), message_id=f"m{i:02d}")
+        s.commit()
+    posted: Counter[str] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(2)
+
+    def post(url: str, body: bytes, headers: Mapping[str, str]) -> int:
+        with lock:
+            posted[headers["X-Partner-Message-Id"]] += 1
+        return 202
+
+    def work() -> None:
+        start.wait()
+        dispatcher = PartnerDispatcher(platform.session_factory, platform.clock, post=post)
+        while dispatcher.deliver_due(batch=5).attempted:
+            pass
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert posted == Counter({f"m{i:02d}": 1 for i in range(40)})
+    assert all(r.delivered_at is not None and r.attempts == 1 for r in _rows(platform))
+
+
+def test_the_same_message_arriving_twice_at_once_is_stored_once(platform: Platform) -> None:
+    import threading
+
+    from silkport.infra.partners import envelope, signed_headers
+
+    platform.partners().add(SYSTEM, code="KG", name="KG", inbound_key_id="kg", inbound_secret="k" * 32)
+    receiver = platform.partner_receiver()
+    body = envelope("m-1", "PING", platform.clock.now(), {"n": 1})
+    headers = {k.lower(): v for k, v in signed_headers("kg", "k" * 32, body, platform.clock.now(), "m-1").items()}
+    start = threading.Barrier(4)
+    receipts: list[bool] = []
+
+    def deliver() -> None:
+        start.wait()
+        receipts.append(receiver.receive(headers, body).duplicate)
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(receipts) == [False, True, True, True]
+    with platform.session_factory() as s:
+        assert len(list(s.scalars(select(InboundMessageRow)))) == 1
