@@ -316,3 +316,11 @@ def test_partner_changes_are_audited_without_secrets(kz: Zone) -> None:
         rows = list(s.scalars(select(AuditEntryRow).where(AuditEntryRow.object_type == "partner")))
     assert [r.action for r in rows] == ["partner.registered"]
     assert SECRET not in (rows[0].after or "")
+
+
+def test_user_credentials_neither_help_nor_hinder_the_partner_endpoint(kz: Zone) -> None:
+    body = _body("m-u")
+    with_bearer = {**_headers(body, _now(kz)), "Authorization": "Bearer not-a-token"}
+    assert kz.client.post(INBOUND, content=body, headers=with_bearer).status_code == 202
+    unsigned = kz.client.post(INBOUND, content=_body("m-v"), headers=kz.headers("admin"))
+    assert unsigned.status_code == 401  # a signed-in administrator is not a partner
