@@ -539,8 +539,6 @@ def apply_partner_message(
     logged_id = f"{partner}:{message_id}"
     actor = _partner_actor(partner)
     with uow:
-        if uow.transports.transport_of_message(logged_id) is not None:
-            return "duplicate"
         transport_id = _payload_str(payload, "transport_id", m)
         sequence = payload.get("operation")
         if not isinstance(sequence, int) or isinstance(sequence, bool):
@@ -559,6 +557,9 @@ def apply_partner_message(
         t = uow.transports.get(transport_id, for_update=True)
         if t is None:
             raise NotFound(f"TIR transport {transport_id} not found")
+        # checked under the transport's lock: a concurrent delivery of the same message waits, then sees it
+        if uow.transports.transport_of_message(logged_id) is not None:
+            return "duplicate"
         op = t.operation(sequence, m)
         if op.country != partner:
             raise EtirError(
