@@ -375,18 +375,21 @@ class SqlDeclarationRepository:
         return out
 
     def trader_history(self, enterprise_id: str) -> tuple[int, int, int]:
-        declared = self._s.scalar(
+        declared = (
             select(func.count())
             .select_from(DeclarationRow)
             .where(DeclarationRow.declarant_id == enterprise_id, DeclarationRow.lodgement_at.is_not(None))
+            .scalar_subquery()
         )
-        inspected, discrepancies = self._s.execute(
+        inspections = select(InspectionRow.finding).where(InspectionRow.enterprise_id == enterprise_id).subquery()
+        row = self._s.execute(  # one round trip
             select(
-                func.count(),
-                func.coalesce(func.sum(func.cast(InspectionRow.finding != Finding.CONFORM.value, type_=Integer)), 0),
-            ).where(InspectionRow.enterprise_id == enterprise_id)
+                declared,
+                func.count(inspections.c.finding),
+                func.coalesce(func.sum(func.cast(inspections.c.finding != Finding.CONFORM.value, type_=Integer)), 0),
+            ).select_from(inspections)
         ).one()
-        return int(declared or 0), int(inspected or 0), int(discrepancies or 0)
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
 
     def queue_stats(self, office: str | None) -> list[QueueStat]:
         waiting = (Status.DOCUMENT_CHECK, Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.HELD, Status.CLEARED)
