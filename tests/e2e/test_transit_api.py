@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from silkport.infra.audit import verify_chain
 from silkport.infra.outbox import OutboxRow
-from silkport.infra.partners import InboundMessage, OutboundMessageRow
+from silkport.infra.partners import InboundMessage, OutboundMessageRow, envelope, signed_headers
+from silkport.shared.actor import SYSTEM
 from silkport.transit.adapters.repository import partner_handlers
 from silkport.transit.domain.errors import EtirError
 from tests.conftest import PASSWORD, Zone
@@ -344,3 +345,43 @@ def test_listing_pages_newest_first(zone: Zone) -> None:
     rest = get(zone, "admin", f"/transports?limit=2&cursor={page['next_cursor']}")
     assert [t["id"] for t in rest["items"]] == ids[:1] and rest["next_cursor"] is None
     assert datetime(2025, 1, 1, tzinfo=UTC) < now(zone)
+
+
+def test_the_kyrgyz_leg_arrives_signed_through_the_partner_inbound_and_applies_once(zone: Zone) -> None:
+    """The lead registers :func:`partner_handlers` on the platform; here the test does, then KG customs
+    deliver their I10/I12/I14 over HTTP (HMAC-signed) and the inbound processor applies them."""
+    p = zone.platform
+    p.partner_handlers.update(partner_handlers(p.transit_uow))
+    creds = p.partners().add(SYSTEM, code="KG", name="State Customs Service of the Kyrgyz Republic")
+    guarantee(zone)
+    tid = advance_data(zone)["transport"]["id"]
+    base = f"/transports/{tid}/operations/1"
+    post(zone, "officer", f"{base}/accept")
+    post(zone, "officer", f"{base}/start", {"seals": SEALS})
+    advance(zone, 20)
+    post(zone, "officer", f"{base}/terminate", {"seals": SEALS})
+
+    def deliver(message_id: str, message_type: str, payload: dict[str, Any]) -> int:
+        body = envelope(message_id, message_type, now(zone), payload)
+        headers = signed_headers(creds.inbound_key_id, creds.inbound_secret, body, now(zone), message_id)
+        return zone.client.post("/api/v1/partners/inbound", content=body, headers=headers).status_code
+
+    advance(zone, 2)
+    i10 = {"transport_id": tid, "operation": 2, "at": now(zone).isoformat(), "seals": SEALS}
+    assert deliver("kg-i10-1", "I10", i10) == 202
+    assert deliver("kg-i10-1", "I10", i10) == 200, "a repeat is recognised at the door"
+    advance(zone, 26)
+    assert deliver("kg-i12-1", "I12", {**i10, "at": now(zone).isoformat()}) == 202
+    assert deliver("kg-i14-1", "I14", {"transport_id": tid, "operation": 2, "at": now(zone).isoformat()}) == 202
+    report = p.partner_processor().process_due()
+    assert (report.processed, report.failed) == (3, 0)
+    assert p.partner_processor().process_due().attempted == 0
+
+    t = get(zone, "trader_a", f"/transports/{tid}")
+    assert [o["state"] for o in t["operations"]] == ["terminated", "discharged"]
+    assert t["w2w"]["hours"] == "48.00" and t["w2w"]["border_hours"] == "2.00"
+    assert [m["message_id"] for m in t["messages"] if m["by"] == "KG customs"] == [
+        "KG:kg-i10-1#I7", "KG:kg-i10-1", "KG:kg-i12-1", "KG:kg-i14-1"
+    ]  # fmt: skip
+    i14 = post(zone, "officer", f"{base}/discharge")
+    assert (i14["transport"]["state"], i14["transport"]["guarantee_state"]) == ("discharged", "discharged")
