@@ -235,6 +235,9 @@ def test_guarantees_expire_and_cancel_as_etir_says(zone: Zone) -> None:
         "registered",
     )
     assert get(zone, "trader_a", "/guarantees/XZ00000001")["guarantee"]["state"] == "expired"
+    with zone.platform.session_factory() as s:
+        events = s.scalars(select(OutboxRow.event_type).where(OutboxRow.enterprise_id == zone.enterprise_a)).all()
+    assert "transit.guarantee.released" in events and "transit.cancelled" in events
     r = advance_data(zone, "XZ00000001", status=409)
     assert etir(r) == ("workflow_state", 201, "E9/E10")
     e4 = post(zone, "admin", "/guarantees/XZ00000001/cancel")

@@ -255,7 +255,7 @@ def cancel_advance_data(uow: TransitUnitOfWork, actor: Actor, transport_id: str)
     with uow:
         t = _visible_transport(uow, actor, transport_id, lock=True)
         g = _guarantee_of(uow, t)
-        before, gb = _transport_audit(t), g.state
+        before, gb = _transport_audit(t), (g.state, g.transport_id)
         record = t.cancel(g, Stamp(uow.clock.now(), _label(actor), uuid.uuid4().hex))
         return _finish(uow, actor, t, g, record, before, "cancelled", guarantee_before=gb)
 
@@ -281,7 +281,7 @@ def _finish(
     before: Mapping[str, Any],
     event: str,
     reason: str | None = None,
-    guarantee_before: GuaranteeState | None = None,
+    guarantee_before: tuple[GuaranteeState, str | None] | None = None,
 ) -> Result:
     uow.transports.save(t)
     uow.guarantees.save(g)
@@ -297,18 +297,20 @@ def _finish(
     _emit(uow, t, event, record)
     if record.pair is MessagePair.TERMINATE:
         _notify_partner(uow, t, record)
-    if guarantee_before is not None and g.state is not guarantee_before:
+    if guarantee_before is not None and (g.state, g.transport_id) != guarantee_before:
+        # registered again means freed by a cancellation or a refusal at departure
+        change = "released" if g.state is GuaranteeState.REGISTERED else g.state.value
         uow.audit.record(
             actor=actor,
-            action=f"transit.guarantee.{g.state.value}",
+            action=f"transit.guarantee.{change}",
             object_type="tir_guarantee",
             object_id=g.reference,
-            before={"state": guarantee_before.value},
+            before={"state": guarantee_before[0].value, "transport_id": guarantee_before[1]},
             after=_guarantee_audit(g),
         )
         uow.outbox.emit(
             g.holder_enterprise_id,
-            f"transit.guarantee.{g.state.value}",
+            f"transit.guarantee.{change}",
             {"guarantee_reference": g.reference, "transport_id": t.id, "message": record.pair.value},
             record.at,
         )
@@ -424,7 +426,7 @@ def operate(
                 pointer="operation",
             )
         g = _guarantee_of(uow, t)
-        before, gb = _transport_audit(t), g.state
+        before, gb = _transport_audit(t), (g.state, g.transport_id)
         record = _apply(t, g, pair, sequence, Stamp(uow.clock.now(), _label(actor), uuid.uuid4().hex), seals, reason)
         return _finish(uow, actor, t, g, record, before, _EVENTS[pair], reason, gb)
 
@@ -566,7 +568,7 @@ def apply_partner_message(
                 300, f"operation {sequence} is in {op.country}, not {partner}", message=m, pointer="operation"
             )
         g = _guarantee_of(uow, t)
-        before, gb = _transport_audit(t), g.state
+        before, gb = _transport_audit(t), (g.state, g.transport_id)
         stamp = Stamp(at=at, by=actor.username, message_id=logged_id)
         if pair is MessagePair.START and op.state is OperationState.PLANNED:
             # the partner recorded the declaration data (I7) when our I15 reached it
