@@ -95,7 +95,7 @@ class Platform:
         return SqlZoneUnitOfWork(self.session_factory, self.clock)
 
     def transit_uow(self) -> SqlTransitUnitOfWork:
-        return SqlTransitUnitOfWork(self.session_factory, self.clock)
+        return SqlTransitUnitOfWork(self.session_factory, self.clock, RegistryLookup)
 
     def clearance_uow(self) -> SqlClearanceUnitOfWork:
         return SqlClearanceUnitOfWork(

@@ -285,6 +285,8 @@ def test_bad_input_is_a_precise_4xx_and_stores_nothing(zone: Zone) -> None:
     assert r["errors"][0]["field"] == "currency"
     r = post(zone, "admin", "/guarantees", {**_g(zone, "XZ00000003"), "colour": "red"}, status=422)
     assert r["errors"][0] == {"field": "colour", "message": "unknown field"}
+    r = post(zone, "admin", "/guarantees", {**_g(zone, "XZ00000003"), "holder_enterprise_id": "nobody"}, status=422)
+    assert etir(r) == ("functional", 322, "E1/E2") and r["errors"][0]["field"] == "holder_enterprise_id"
     get(zone, "admin", "/guarantees/XZ00000003", status=404)
     post(zone, "officer", "/guarantees", _g(zone, "XZ00000003"), status=403)
 

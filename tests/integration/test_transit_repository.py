@@ -11,33 +11,44 @@ import pytest
 from sqlalchemy import func, select
 
 from silkport.bootstrap import Platform
+from silkport.enterprises.domain.commands import ChangeEnterpriseStatus, RegisterEnterprise
+from silkport.enterprises.services import handlers as enterprise_handlers
 from silkport.shared.actor import SYSTEM, Actor, Role
 from silkport.transit.adapters.orm import MessageRow
 from silkport.transit.domain.errors import EtirError
 from silkport.transit.domain.model import IncidentKind, Leg, MessagePair, TransportState
 from silkport.transit.services import handlers
+from tests.conftest import make_details
 
 OFFICER = Actor("u-officer", "officer", Role.CUSTOMS_OFFICER, office_code="KSS-TIR")
-HOLDER = Actor("u-holder", "holder", Role.LOGISTICS_OPERATOR, enterprise_id="ent-a")
 SEALS = ["CN-1", "CN-2"]
 ROUTE = [Leg("CN", "CNKSS-TIR", "CNYRK"), Leg("KG", "KGOSS-IRK", "KGFRU")]
 
 
+def holder(platform: Platform) -> Actor:
+    """A logistics operator of a freshly registered enterprise (the TIR holder)."""
+    e = enterprise_handlers.register_enterprise(
+        platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(301, "KASHGAR"))
+    )
+    return Actor("u-holder", "holder", Role.LOGISTICS_OPERATOR, enterprise_id=e.id)
+
+
 def transport(platform: Platform, reference: str = "XZ81234567") -> str:
+    holder_actor = holder(platform)
     handlers.register(
         platform.transit_uow(),
         SYSTEM,
         reference=reference,
         chain="IRU",
         holder_id="CHN/080/000101",
-        holder_enterprise_id="ent-a",
+        holder_enterprise_id=holder_actor.enterprise_id or "",
         amount=Decimal("100000.00"),
         currency="EUR",
         valid_until=platform.clock.now() + timedelta(days=30),
     )
     result = handlers.submit_advance_data(
         platform.transit_uow(),
-        HOLDER,
+        holder_actor,
         guarantee_reference=reference,
         holder_id="CHN/080/000101",
         vehicle="A-12345",
@@ -140,3 +151,37 @@ def test_concurrent_deliveries_of_one_partner_message_apply_it_once(pg_platform:
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = sorted(pool.map(deliver, range(4)))
     assert results == ["applied"] + ["duplicate"] * 3
+
+
+def test_the_holder_must_be_a_registered_active_enterprise(platform: Platform) -> None:
+    args = {
+        "chain": "IRU",
+        "holder_id": "CHN/080/000101",
+        "amount": Decimal("1000"),
+        "currency": "EUR",
+        "valid_until": platform.clock.now() + timedelta(days=3),
+    }
+    with pytest.raises(EtirError) as e:
+        handlers.register(platform.transit_uow(), SYSTEM, reference="XZ00000009", holder_enterprise_id="nobody", **args)
+    assert (e.value.code, e.value.status, e.value.pointer) == (322, 422, "holder_enterprise_id")
+    h = holder(platform)
+    handlers.register(
+        platform.transit_uow(), SYSTEM, reference="XZ00000009", holder_enterprise_id=h.enterprise_id or "", **args
+    )
+    enterprise_handlers.change_status(
+        platform.enterprises_uow(),
+        SYSTEM,
+        ChangeEnterpriseStatus(enterprise_id=h.enterprise_id or "", action="suspend", reason="audit finding"),
+    )
+    with pytest.raises(EtirError) as e:
+        handlers.submit_advance_data(
+            platform.transit_uow(),
+            h,
+            guarantee_reference="XZ00000009",
+            holder_id="CHN/080/000101",
+            vehicle="A-1",
+            goods_description="cotton",
+            gross_mass_kg=Decimal(1),
+            itinerary=ROUTE,
+        )
+    assert (e.value.code, e.value.name, e.value.message) == (321, "Holder not authorized", "E9/E10")

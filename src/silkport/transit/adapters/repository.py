@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from silkport.infra.outbox import SqlOutbox
 from silkport.infra.partners import InboundHandler, InboundMessage, SqlPartnerOutbox
 from silkport.infra.uow import SqlAlchemyUnitOfWork
-from silkport.shared.clock import ensure_utc
+from silkport.shared.clock import Clock, ensure_utc
 from silkport.shared.paging import Page, decode_cursor, encode_cursor
 from silkport.transit.adapters.orm import GuaranteeRow, IncidentRow, MessageRow, OperationRow, TransportRow
 from silkport.transit.domain.model import (
@@ -27,7 +27,7 @@ from silkport.transit.domain.model import (
     TirTransport,
 )
 from silkport.transit.services.handlers import PARTNER_RESULTS, apply_partner_message
-from silkport.transit.services.ports import TransportFilter
+from silkport.transit.services.ports import HolderRegistry, TransportFilter
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -290,8 +290,19 @@ class SqlTransitUnitOfWork(SqlAlchemyUnitOfWork):
     transports: SqlTransportRepository
     partners: SqlPartnerNotifier
     outbox: SqlOutbox
+    holders: HolderRegistry
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        holders: Callable[[Session], HolderRegistry],
+    ) -> None:
+        super().__init__(session_factory, clock)
+        self._holders = holders
 
     def _open(self, session: Session) -> None:
+        self.holders = self._holders(session)
         self.guarantees = SqlGuaranteeRepository(session)
         self.transports = SqlTransportRepository(session)
         self.partners = SqlPartnerNotifier(session)

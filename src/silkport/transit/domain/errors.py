@@ -42,10 +42,14 @@ CODES: dict[int, str] = {
     300: "Invalid operation",
     301: "Guarantee not found",
     305: "Country not found",
+    321: "Holder not authorized",
+    322: "Holder not found",
     320: "Holder/Guarantee mismatch",
 }
 
 _NOT_FOUND = frozenset({301})
+#: functional errors about a value of the request itself: answered like a validation error
+_UNPROCESSABLE = frozenset({305, 322})
 
 
 def error_class(code: int) -> ErrorClass:
@@ -67,7 +71,7 @@ class EtirError(DomainError):
         self.pointer = pointer
         if code in _NOT_FOUND:
             self.status, self.title = 404, "Not found"
-        elif self.error_class is ErrorClass.VALIDATION:
+        elif self.error_class is ErrorClass.VALIDATION or code in _UNPROCESSABLE:
             self.status, self.title = 422, "Validation failed"
         elif self.error_class is ErrorClass.WORKFLOW_STATE:
             self.status, self.title = 409, "Illegal state transition"

@@ -96,6 +96,15 @@ def _transport_audit(t: TirTransport) -> dict[str, Any]:
     }
 
 
+def _check_holder(uow: TransitUnitOfWork, enterprise_id: str, message: str, pointer: str | None) -> None:
+    """The holder's enterprise must be registered in the zone (322) and active (321)."""
+    known = uow.holders.status_and_grade(enterprise_id)
+    if known is None:
+        raise EtirError(322, f"holder enterprise {enterprise_id!r} is not registered", message=message, pointer=pointer)
+    if known[0] != "active":
+        raise EtirError(321, f"holder enterprise {enterprise_id} is {known[0]}", message=message, pointer=pointer)
+
+
 def _visible_guarantee(uow: TransitUnitOfWork, actor: Actor, reference: str, message: str, lock: bool) -> Guarantee:
     g = uow.guarantees.get(reference, for_update=lock)
     if g is None or not actor.sees_enterprise(g.holder_enterprise_id):
@@ -159,6 +168,7 @@ def register(
             valid_until=valid_until,
             at=now,
         )
+        _check_holder(uow, holder_enterprise_id, "E1/E2", "holder_enterprise_id")
         if uow.guarantees.get(reference, for_update=True) is not None:
             raise EtirError(204, f"guarantee {reference} is already registered", message="E1/E2", pointer="reference")
         uow.guarantees.add(g)
@@ -221,6 +231,7 @@ def submit_advance_data(
     _require(actor, HOLDER_ROLES, "submit advance TIR data (the holder does)")
     with uow:
         g = _visible_guarantee(uow, actor, guarantee_reference, "E9/E10", lock=True)
+        _check_holder(uow, g.holder_enterprise_id, "E9/E10", None)
         before = _guarantee_audit(g)
         stamp = Stamp(at=uow.clock.now(), by=_label(actor), message_id=uuid.uuid4().hex)
         t = advance_tir_data(

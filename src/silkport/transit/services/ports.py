@@ -37,6 +37,12 @@ class TransportRepository(Protocol):
         ...
 
 
+class HolderRegistry(Protocol):
+    """The zone's enterprise registry as transit asks it: is the holder's enterprise registered, and active?"""
+
+    def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None: ...
+
+
 class PartnerNotifier(Protocol):
     """Sends a message to a partner customs administration in the caller's transaction (outbox)."""
 
@@ -56,6 +62,8 @@ class TransitUnitOfWork(UnitOfWork, Protocol):
     def transports(self) -> TransportRepository: ...
     @property
     def partners(self) -> PartnerNotifier: ...
+    @property
+    def holders(self) -> HolderRegistry: ...
     @property
     def outbox(self) -> Outbox: ...
     @property
