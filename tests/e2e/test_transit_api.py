@@ -390,3 +390,41 @@ def test_the_kyrgyz_leg_arrives_signed_through_the_partner_inbound_and_applies_o
     ]  # fmt: skip
     i14 = post(zone, "officer", f"{base}/discharge")
     assert (i14["transport"]["state"], i14["transport"]["guarantee_state"]) == ("discharged", "discharged")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"amount": "1e30"}, "amount"),
+        ({"amount": "10.001"}, "amount"),
+        ({"amount": "NaN"}, "amount"),
+        ({"valid_until": "2030-01-01T00:00:00"}, "valid_until"),
+        ({"valid_until": "soon"}, "valid_until"),
+    ],
+)
+def test_guarantee_values_out_of_range_are_422_not_500(zone: Zone, change: dict[str, str], field: str) -> None:
+    r = zone.client.post(f"{T}/guarantees", json={**_g(zone, "XZ00000004"), **change}, headers=zone.headers("admin"))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == field
+
+
+def test_transport_values_out_of_range_are_422_not_500(zone: Zone) -> None:
+    guarantee(zone)
+    for mass in ("1e20", "0.0001", "NaN", "-5"):
+        r = zone.client.post(
+            f"{T}/transports",
+            json={
+                "guarantee_reference": "XZ81234567",
+                "holder_id": "CHN/080/000101",
+                "vehicle": "A-1",
+                "goods_description": "cotton",
+                "gross_mass_kg": mass,
+                "itinerary": ITINERARY,
+            },
+            headers=zone.headers("trader_a"),
+        )
+        assert r.status_code == 422, (mass, r.text)
+        assert r.json()["errors"][0]["field"] == "gross_mass_kg"
+    for seq in ("0", "-1", "99999999999999999999", "x"):
+        r = zone.client.post(f"{T}/transports/nope/operations/{seq}/accept", headers=zone.headers("officer"))
+        assert r.status_code in (404, 422), (seq, r.text)

@@ -32,7 +32,7 @@ class GuaranteeIn(Strict):
     chain: str = Field(max_length=10, description="guarantee chain", examples=["IRU"])
     holder_id: str = Field(max_length=24, description="TIR holder id", examples=["CHN/080/123456"])
     holder_enterprise_id: str = Field(max_length=32, description="the holder's enterprise in the zone registry")
-    amount: Decimal = Field(description="guaranteed amount", examples=["100000"])
+    amount: Decimal = Field(max_digits=18, decimal_places=2, description="guaranteed amount", examples=["100000"])
     currency: str = Field(min_length=3, max_length=3, examples=["EUR"])
     valid_until: datetime = Field(description="end of validity (ISO 8601 with offset)")
 
@@ -53,7 +53,7 @@ class AdvanceDataIn(Strict):
     holder_id: str = Field(max_length=24)
     vehicle: str = Field(max_length=35, description="road vehicle registration")
     goods_description: str = Field(max_length=2000)
-    gross_mass_kg: Decimal
+    gross_mass_kg: Decimal = Field(max_digits=14, decimal_places=3)
     itinerary: list[LegIn] = Field(max_length=20, description="one operation per country crossed, in order")
 
 

@@ -182,6 +182,8 @@ def register_guarantee(
 ) -> Guarantee:
     """E1 register guarantee (by the guarantee chain): the values are checked, uniqueness is the caller's."""
     m = MessagePair.REGISTER_GUARANTEE.value
+    if valid_until.tzinfo is None:
+        raise EtirError(103, "valid_until: a time needs its UTC offset", message=m, pointer="valid_until")
     checks: list[tuple[bool, int, str, str]] = [
         (bool(GUARANTEE_REF_RE.match(reference)), 106, "reference", "must be two letters and eight digits"),
         (bool(CHAIN_RE.match(chain)), 106, "chain", "must be 2-10 upper-case letters or digits (e.g. IRU)"),
@@ -191,7 +193,7 @@ def register_guarantee(
             "holder_id",
             "must be a TIR holder id COUNTRY/ASSOCIATION/NUMBER (e.g. CHN/080/123456)",
         ),
-        (amount > 0, 102, "amount", "must be greater than zero"),
+        (amount.is_finite() and amount > 0, 102, "amount", "must be greater than zero"),
         (is_currency(currency), 102, "currency", f"{currency!r} is not an ISO 4217 currency code"),
         (valid_until > at, 102, "valid_until", "must be later than the time of registration"),
     ]
