@@ -428,3 +428,24 @@ def test_transport_values_out_of_range_are_422_not_500(zone: Zone) -> None:
     for seq in ("0", "-1", "99999999999999999999", "x"):
         r = zone.client.post(f"{T}/transports/nope/operations/{seq}/accept", headers=zone.headers("officer"))
         assert r.status_code in (404, 422), (seq, r.text)
+
+
+def test_guarantee_listing_by_state_and_holder(zone: Zone) -> None:
+    guarantee(zone, "XZ20000001", days=1)
+    guarantee(zone, "XZ20000002")
+    guarantee(zone, "XZ20000003", holder=zone.enterprise_b)
+    advance_data(zone, "XZ20000002")
+    advance(zone, 48)
+
+    def refs(who: str, query: str = "") -> list[str]:
+        return [g["reference"] for g in get(zone, who, f"/guarantees{query}")["items"]]
+
+    assert refs("admin") == ["XZ20000003", "XZ20000002", "XZ20000001"]
+    assert refs("admin", "?state=expired") == ["XZ20000001"]
+    assert refs("admin", "?state=registered") == ["XZ20000003", "XZ20000002"], "in use by a transport: not expired"
+    assert refs("trader_a") == ["XZ20000002", "XZ20000001"]
+    assert refs("trader_b") == ["XZ20000003"]
+    first = get(zone, "admin", "/guarantees?limit=2")
+    rest = get(zone, "admin", f"/guarantees?limit=2&cursor={first['next_cursor']}")
+    assert [g["reference"] for g in rest["items"]] == ["XZ20000001"] and rest["next_cursor"] is None
+    get(zone, "admin", "/guarantees?state=lost", status=422)

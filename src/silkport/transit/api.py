@@ -12,11 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from silkport.infra.web import CurrentActor, service
-from silkport.transit.domain.model import Guarantee, MessagePair, TransportState
+from silkport.transit.domain.model import Guarantee, GuaranteeState, MessagePair, TransportState
 from silkport.transit.schemas import (
     AdvanceDataIn,
     GuaranteeIn,
     GuaranteeOut,
+    GuaranteePage,
     GuaranteeResult,
     IncidentIn,
     RefusalIn,
@@ -72,6 +73,20 @@ def register_guarantee(body: GuaranteeIn, uow: Uow, actor: CurrentActor, respons
 def cancel_guarantee(reference: str, uow: Uow, actor: CurrentActor) -> GuaranteeResult:
     """E3 cancel guarantee -> E4: only a guarantee no transport uses."""
     return _guarantee(uow, MessagePair.CANCEL_GUARANTEE, handlers.cancel_guarantee(uow, actor, reference))
+
+
+@router.get("/guarantees", response_model=GuaranteePage)
+def list_guarantees(
+    uow: Uow,
+    actor: CurrentActor,
+    state: GuaranteeState | None = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    cursor: str | None = None,
+) -> GuaranteePage:
+    """The guarantees this caller may see (a holder: its own), newest first; ``state=expired`` works too."""
+    page = handlers.list_guarantees(uow, actor, state=state, limit=limit, cursor=cursor)
+    now = uow.clock.now()
+    return GuaranteePage(items=[GuaranteeOut.of(g, now) for g in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/guarantees/{reference}", response_model=GuaranteeResult)

@@ -118,6 +118,11 @@ class GuaranteeResult(BaseModel):
     guarantee: GuaranteeOut
 
 
+class GuaranteePage(BaseModel):
+    items: list[GuaranteeOut]
+    next_cursor: str | None
+
+
 class OperationOut(BaseModel):
     sequence: int
     country: str

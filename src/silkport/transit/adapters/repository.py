@@ -78,6 +78,46 @@ class SqlGuaranteeRepository:
         self._fill(row, guarantee)
         self._s.flush()
 
+    def list(
+        self,
+        holder_enterprise_id: str | None,
+        state: GuaranteeState | None,
+        at: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Guarantee]:
+        stmt = select(GuaranteeRow.reference)
+        if holder_enterprise_id is not None:
+            stmt = stmt.where(GuaranteeRow.holder_enterprise_id == holder_enterprise_id)
+        unused = and_(GuaranteeRow.state == GuaranteeState.REGISTERED.value, GuaranteeRow.transport_id.is_(None))
+        if state is GuaranteeState.EXPIRED:
+            stmt = stmt.where(unused, GuaranteeRow.valid_until < at)
+        elif state is GuaranteeState.REGISTERED:
+            stmt = stmt.where(
+                GuaranteeRow.state == state.value,
+                or_(GuaranteeRow.transport_id.is_not(None), GuaranteeRow.valid_until >= at),
+            )
+        elif state is not None:
+            stmt = stmt.where(GuaranteeRow.state == state.value)
+        if cursor:
+            registered, ref = decode_cursor(cursor, 2)
+            when = datetime.fromisoformat(str(registered))
+            stmt = stmt.where(
+                or_(
+                    GuaranteeRow.registered_at < when,
+                    and_(GuaranteeRow.registered_at == when, GuaranteeRow.reference < str(ref)),
+                )
+            )
+        refs = self._s.scalars(
+            stmt.order_by(GuaranteeRow.registered_at.desc(), GuaranteeRow.reference.desc()).limit(limit + 1)
+        ).all()
+        items = [g for g in (self.get(r) for r in refs[:limit]) if g is not None]
+        next_cursor = None
+        if len(refs) > limit:
+            last = items[-1]
+            next_cursor = encode_cursor([last.registered_at.isoformat(), last.reference])
+        return Page(items=items, next_cursor=next_cursor)
+
     @staticmethod
     def _fill(row: GuaranteeRow, g: Guarantee) -> None:
         row.chain = g.chain

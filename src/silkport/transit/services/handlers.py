@@ -215,6 +215,18 @@ def query_guarantee(uow: TransitUnitOfWork, actor: Actor, reference: str) -> Gua
         return _visible_guarantee(uow, actor, reference, "E5/E6", lock=False)
 
 
+def list_guarantees(
+    uow: TransitUnitOfWork, actor: Actor, *, state: GuaranteeState | None, limit: int, cursor: str | None
+) -> Page[Guarantee]:
+    """The guarantees this caller may see (a holder: its own), newest first."""
+    _require(actor, READERS, "query TIR guarantees")
+    if actor.is_enterprise_bound and actor.enterprise_id is None:
+        return Page(items=[], next_cursor=None)
+    holder = actor.enterprise_id if actor.is_enterprise_bound else None
+    with uow:
+        return uow.guarantees.list(holder, state, uow.clock.now(), limit, cursor)
+
+
 # -- the holder: advance TIR data (E9) and its cancellation (E13) ---------------------------------------
 def submit_advance_data(
     uow: TransitUnitOfWork,

@@ -11,7 +11,7 @@ from silkport.shared.audit import AuditTrail
 from silkport.shared.clock import Clock
 from silkport.shared.paging import Page
 from silkport.shared.uow import UnitOfWork
-from silkport.transit.domain.model import Guarantee, TirTransport, TransportState
+from silkport.transit.domain.model import Guarantee, GuaranteeState, TirTransport, TransportState
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,16 @@ class GuaranteeRepository(Protocol):
     def add(self, guarantee: Guarantee) -> None: ...
     def get(self, reference: str, for_update: bool = False) -> Guarantee | None: ...
     def save(self, guarantee: Guarantee) -> None: ...
+    def list(
+        self,
+        holder_enterprise_id: str | None,
+        state: GuaranteeState | None,
+        at: datetime,
+        limit: int,
+        cursor: str | None,
+    ) -> Page[Guarantee]:
+        """Newest first; ``state`` as of ``at`` (``expired`` is derived from the validity)."""
+        ...
 
 
 class TransportRepository(Protocol):
