@@ -3,11 +3,14 @@ on one operation serialise (SQLite by default, PostgreSQL with SILKPORT_DATABASE
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from silkport.bootstrap import Platform
@@ -26,11 +29,16 @@ ROUTE = [Leg("CN", "CNKSS-TIR", "CNYRK"), Leg("KG", "KGOSS-IRK", "KGFRU")]
 
 
 def holder(platform: Platform) -> Actor:
-    """A logistics operator of a freshly registered enterprise (the TIR holder)."""
+    """A logistics operator of a registered enterprise (the TIR holder), registered once per platform."""
+    known = platform.extras.get("transit_holder")
+    if isinstance(known, Actor):
+        return known
     e = enterprise_handlers.register_enterprise(
         platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(301, "KASHGAR"))
     )
-    return Actor("u-holder", "holder", Role.LOGISTICS_OPERATOR, enterprise_id=e.id)
+    actor = Actor("u-holder", "holder", Role.LOGISTICS_OPERATOR, enterprise_id=e.id)
+    platform.extras["transit_holder"] = actor
+    return actor
 
 
 def transport(platform: Platform, reference: str = "XZ81234567") -> str:
@@ -185,3 +193,53 @@ def test_the_holder_must_be_a_registered_active_enterprise(platform: Platform) -
             itinerary=ROUTE,
         )
     assert (e.value.code, e.value.name, e.value.message) == (321, "Holder not authorized", "E9/E10")
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["I7", "I9", "I11", "I13", "I17", "incident"]),
+            st.sampled_from([1, 1, 1, 2]),
+            st.sampled_from([0, 0, 0, 3]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_what_the_services_store_is_what_the_domain_computed(
+    platform: Platform, steps: list[tuple[str, int, int]]
+) -> None:
+    """Random customs messages through the services: after each, the stored transport and guarantee equal
+    the in-memory result of the same message; a refused one leaves the stored state as it was."""
+    tid = transport(platform, reference=f"XZ{uuid.uuid4().int % 10**8:08d}")
+    pairs = {
+        "I7": MessagePair.RECORD_DECLARATION_DATA,
+        "I9": MessagePair.START,
+        "I11": MessagePair.TERMINATE,
+        "I13": MessagePair.DISCHARGE,
+        "I17": MessagePair.REFUSAL_TO_START,
+    }
+    for kind, seq, hours in steps:
+        advance(platform, hours)
+        before = handlers.get_transport(platform.transit_uow(), SYSTEM, tid)
+        try:
+            if kind == "incident":
+                result = handlers.record_incident(
+                    platform.transit_uow(),
+                    OFFICER,
+                    tid,
+                    seq,
+                    kind=IncidentKind.BROKEN_SEALS,
+                    place="km 7",
+                    description="seal broken",
+                    new_seals=SEALS,
+                )
+            else:
+                result = handlers.operate(
+                    platform.transit_uow(), OFFICER, tid, seq, pairs[kind], seals=SEALS, reason="not sealable"
+                )
+        except EtirError:
+            assert handlers.get_transport(platform.transit_uow(), SYSTEM, tid) == before
+            continue
+        assert handlers.get_transport(platform.transit_uow(), SYSTEM, tid) == (result.transport, result.guarantee)
