@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from silkport.clearance.adapters.reference import load_units, load_value_ranges
+from silkport.clearance.adapters.reference import load_recognition_policy, load_units, load_value_ranges
 from silkport.clearance.adapters.repository import SqlClearanceUnitOfWork
 from silkport.clearance.adapters.rulebook_file import default_rulebook
 from silkport.clearance.adapters.tariff_csv import sample_exchange_rates, sample_tariff
@@ -122,6 +122,7 @@ class Platform:
                 value_ranges=load_value_ranges(),
                 exchange_rates=sample_exchange_rates(),
                 model=model,
+                recognition=load_recognition_policy(),
             )
             self.extras["clearance_config"] = config
         return config

@@ -91,6 +91,10 @@ class DeclarationIn(Strict):
     documents: list[DocumentIn] = Field(default_factory=list, max_length=99)
     containers: list[ContainerIn] = Field(default_factory=list, max_length=999)
     bonded_exit_kind: BondedExitKind | None = None
+    direct_transfer: bool = Field(
+        default=False,
+        description="streamlined highway: the goods move straight to the next office, without intermediate warehousing",
+    )
 
     def to_content(self, declarant_id: str) -> DeclarationContent:
         return DeclarationContent(
@@ -132,6 +136,7 @@ class DeclarationIn(Strict):
             containers=tuple(Container(c.number, tuple(c.seals)) for c in self.containers),
             lrn=self.lrn,
             bonded_exit_kind=self.bonded_exit_kind,
+            direct_transfer=self.direct_transfer,
         )
 
     @classmethod
@@ -175,6 +180,7 @@ class DeclarationIn(Strict):
             documents=[DocumentIn(kind=d.kind, reference=d.reference, issued=d.issued) for d in c.documents],
             containers=[ContainerIn(number=k.number, seals=list(k.seals)) for k in c.containers],
             bonded_exit_kind=c.bonded_exit_kind,
+            direct_transfer=c.direct_transfer,
         )
 
 

@@ -136,3 +136,30 @@ class RulebookRow(Base):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_by: Mapped[str] = mapped_column(String(128))
     active: Mapped[bool] = mapped_column(default=False)
+
+
+class InspectedContainerRow(Base):
+    """A container inspected and sealed at an office: what the streamlined highway matches later declarations to."""
+
+    __tablename__ = "inspected_containers"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    container: Mapped[str] = mapped_column(String(11), index=True)
+    seals: Mapped[str] = mapped_column(String(500))
+    office_code: Mapped[str] = mapped_column(String(16))
+    declaration_id: Mapped[str] = mapped_column(String(32), ForeignKey("declarations.id"), index=True)
+    inspected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class RecognitionRow(Base):
+    """A red lane lifted because an inspection upstream was recognised (an inspection avoided)."""
+
+    __tablename__ = "inspection_recognitions"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    declaration_id: Mapped[str] = mapped_column(String(32), ForeignKey("declarations.id"), index=True)
+    office_code: Mapped[str] = mapped_column(String(16))
+    corridor: Mapped[str] = mapped_column(String(100))
+    upstream_office: Mapped[str] = mapped_column(String(16))
+    upstream_declarations: Mapped[list[str]] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

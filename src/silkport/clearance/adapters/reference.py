@@ -8,6 +8,10 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 
+import yaml
+
+from silkport.clearance.domain.recognition import RecognitionPolicy
+
 
 def _text(name: str) -> str | None:
     path = resources.files("silkport.clearance").joinpath(f"data/{name}")
@@ -29,3 +33,12 @@ def load_value_ranges() -> dict[str, tuple[Decimal, Decimal]]:
         return {}
     rows = csv.DictReader(line for line in io.StringIO(text) if not line.startswith("#"))
     return {row["hs4"]: (Decimal(row["low_cny_per_kg"]), Decimal(row["high_cny_per_kg"])) for row in rows}
+
+
+@lru_cache(maxsize=1)
+def load_recognition_policy() -> RecognitionPolicy | None:
+    """The streamlined-highway corridors (``data/streamlined-highway.yaml``), if shipped."""
+    text = _text("streamlined-highway.yaml")
+    if text is None:
+        return None
+    return RecognitionPolicy.from_mapping(yaml.safe_load(text))

@@ -14,7 +14,9 @@ from silkport.clearance.adapters.orm import (
     DeclarationRow,
     DeclarationVersionRow,
     DutyAssessmentRow,
+    InspectedContainerRow,
     InspectionRow,
+    RecognitionRow,
     RiskAssessmentRow,
     RulebookRow,
     StatusHistoryRow,
@@ -29,6 +31,7 @@ from silkport.clearance.domain.model import (
     Status,
     StatusChange,
 )
+from silkport.clearance.domain.recognition import InspectedContainer, Recognition
 from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.schemas import content_from_json, content_to_json
 from silkport.clearance.services.ports import DeclarationFilter, QueueStat, StoredAssessment
@@ -38,6 +41,7 @@ from silkport.shared.clock import Clock, ensure_utc
 from silkport.shared.paging import Page, decode_cursor, encode_cursor
 
 _HISTORY_TABLE = cast(Table, StatusHistoryRow.__table__)
+_INSPECTED_TABLE = cast(Table, InspectedContainerRow.__table__)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -390,6 +394,59 @@ class SqlDeclarationRepository:
             ).select_from(inspections)
         ).one()
         return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+    # -- the streamlined highway -----------------------------------------------------------------
+    def add_inspected_containers(self, rows: Sequence[InspectedContainer]) -> None:
+        if rows:
+            self._s.execute(
+                insert(_INSPECTED_TABLE),
+                [
+                    {
+                        "container": r.container,
+                        "seals": r.seals,
+                        "office_code": r.office_code,
+                        "declaration_id": r.declaration_id,
+                        "inspected_at": r.inspected_at,
+                    }
+                    for r in rows
+                ],
+            )
+
+    def inspected_containers(self, containers: Sequence[str], since: datetime) -> list[InspectedContainer]:
+        if not containers:
+            return []
+        rows = self._s.scalars(
+            select(InspectedContainerRow).where(
+                InspectedContainerRow.container.in_([c.upper() for c in containers]),
+                InspectedContainerRow.inspected_at >= since,
+            )
+        ).all()
+        return [
+            InspectedContainer(r.container, r.seals, r.office_code, r.declaration_id, ensure_utc(r.inspected_at))
+            for r in rows
+        ]
+
+    def add_recognition(self, declaration_id: str, office_code: str, recognition: Recognition, at: datetime) -> None:
+        self._s.add(
+            RecognitionRow(
+                declaration_id=declaration_id,
+                office_code=office_code,
+                corridor=recognition.corridor,
+                upstream_office=recognition.office_code,
+                upstream_declarations=list(recognition.declaration_ids),
+                at=at,
+            )
+        )
+
+    def recognitions_by_month(self, since: datetime, until: datetime, office: str | None) -> list[tuple[str, int]]:
+        stmt = select(RecognitionRow.at).where(RecognitionRow.at >= since, RecognitionRow.at < until)
+        if office:
+            stmt = stmt.where(RecognitionRow.office_code == office)
+        counts: dict[str, int] = {}
+        for (at,) in self._s.execute(stmt):  # months in UTC, counted here: the same on SQLite and PostgreSQL
+            month = ensure_utc(at).strftime("%Y-%m")
+            counts[month] = counts.get(month, 0) + 1
+        return sorted(counts.items())
 
     def queue_stats(self, office: str | None) -> list[QueueStat]:
         waiting = (Status.DOCUMENT_CHECK, Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.HELD, Status.CLEARED)

@@ -165,6 +165,7 @@ class DeclarationContent:
     containers: tuple[Container, ...] = ()
     lrn: str | None = None  # the declarant's own local reference number
     bonded_exit_kind: BondedExitKind | None = None
+    direct_transfer: bool = False  # streamlined highway: straight to the next office, no intermediate warehouse
 
     @property
     def total_gross_mass_kg(self) -> Decimal:

@@ -10,7 +10,7 @@ import math
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,14 @@ from silkport.clearance.domain.model import (
     Settlement,
     Stage,
     Status,
+)
+from silkport.clearance.domain.recognition import (
+    InspectedContainer,
+    Recognition,
+    RecognitionPolicy,
+    apply_recognition,
+    find_recognition,
+    seal_key,
 )
 from silkport.clearance.domain.rules import (
     RiskAssessment,
@@ -67,6 +75,7 @@ class ClearanceConfig:
     duty_threshold: Decimal = Decimal("50")
     exchange_rates: ExchangeRates | None = None  # customs' own rates by date; a declared rate far off is flagged
     model: RiskModel | None = None  # the learned risk score and the inspection budget, when a model is trained
+    recognition: RecognitionPolicy | None = None  # streamlined highway: inspections recognised along corridors
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +274,11 @@ def _assess(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: 
     if config.model is not None and opinion is not None:
         threshold = config.model.threshold(opinion.score, forced_red=result.lane is Lane.RED)
     lane, budget_reason = apply_budget(result.lane, opinion.score if opinion else None, threshold)
-    stored = _stored(d, result, ctx, now, lane, opinion, threshold, budget_reason)
+    recognition = _recognised(uow, config, d, now) if lane is Lane.RED else None
+    lane, recognised = apply_recognition(lane, [(f.kind, f.forced_lane) for f in result.fired], recognition)
+    if recognised and recognition is not None:
+        uow.declarations.add_recognition(d.id, d.content.office_code, recognition, now)
+    stored = _stored(d, result, ctx, now, lane, opinion, threshold, budget_reason, recognition if recognised else None)
     uow.declarations.add_assessment(stored)
     d.lane = lane
     d.risk_score = result.score
@@ -286,6 +299,17 @@ def _assess(uow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, d: 
     return Extras(stored, breakdown)
 
 
+def _recognised(uow: ClearanceUnitOfWork, config: ClearanceConfig, d: Declaration, now: datetime) -> Recognition | None:
+    """The upstream inspection the streamlined highway recognises for this declaration's containers, if any."""
+    policy = config.recognition
+    if policy is None or not d.content.containers:
+        return None
+    numbers = [c.number for c in d.content.containers]
+    return find_recognition(
+        d.content, uow.declarations.inspected_containers(numbers, now - policy.max_age), policy, now
+    )
+
+
 def _stored(
     d: Declaration,
     result: RiskAssessment,
@@ -295,6 +319,7 @@ def _stored(
     opinion: ModelScore | None,
     threshold: Decimal | None,
     budget_reason: str | None,
+    recognition: Recognition | None = None,
 ) -> StoredAssessment:
     officer = result.officer_view()
     trader = result.trader_view()
@@ -302,7 +327,15 @@ def _stored(
     trader_reasons = [str(r) for r in trader.get("reasons", [])]
     if budget_reason:
         fired.append({"rule_id": "inspection-budget", "kind": "budget", "contribution": None, "reason": budget_reason})
-        trader_reasons.append("Your declaration is selected for a physical inspection.")
+        if recognition is None:
+            trader_reasons.append("Your declaration is selected for a physical inspection.")
+    if recognition is not None:
+        _, reason = apply_recognition(Lane.RED, (), recognition)
+        fired.append({"rule_id": "streamlined-highway", "kind": "recognition", "contribution": None, "reason": reason})
+        trader_reasons.append(
+            f"The goods were inspected at {recognition.office_code} and arrived under intact seals: "
+            "no new inspection (streamlined highway)."
+        )
     return StoredAssessment(
         declaration_id=d.id,
         content_version=d.version,
@@ -327,6 +360,7 @@ def _stored(
             if opinion
             else None,
             "budget_threshold": str(threshold) if threshold is not None else None,
+            "recognised_inspection": recognition.as_json() if recognition is not None else None,
         },
         at=now,
     )
@@ -520,6 +554,15 @@ def record_inspection(
             taxes = _apply_amendment(uow, actor, config, d, amended, f"inspection: {note}")
             if d.settlement is Settlement.NONE_DUE:
                 d.settlement = taxes.settlement
+        if finding is not Finding.DISCREPANCY_SEIZURE:
+            # inspected and (re)sealed here: offices downstream on a streamlined corridor recognise it
+            uow.declarations.add_inspected_containers(
+                [
+                    InspectedContainer(c.number.upper(), seal_key(c.seals), d.content.office_code, d.id, now)
+                    for c in d.content.containers
+                    if seal_key(c.seals)
+                ]
+            )
         if finding is Finding.DISCREPANCY_SEIZURE:
             _move(uow, actor, d, Status.HELD, "held", note)
         else:
@@ -749,3 +792,28 @@ def publish_rulebook(uow: ClearanceUnitOfWork, actor: Actor, rulebook: Rulebook)
 
 def taxes_json(taxes: DutyAssessment) -> dict[str, Any]:
     return taxes.as_dict()
+
+
+def inspections_avoided(
+    uow: ClearanceUnitOfWork, actor: Actor, first_month: date, last_month: date, office: str | None = None
+) -> list[tuple[str, int]]:
+    """Streamlined highway: red lanes lifted because an upstream inspection was recognised, per month (UTC),
+    every month from ``first_month`` to ``last_month`` included (zero when none)."""
+    if actor.role not in frozenset({*OFFICERS, Role.ANALYST, Role.ADMIN}):
+        raise PermissionDenied(f"a {actor.role.label.lower()} may not see clearance figures")
+    start = first_month.replace(day=1)
+    stop = last_month.replace(day=1)
+    if stop < start:
+        raise ValidationFailed(FieldError("to", "is before from"))
+    months: list[date] = []
+    m = start
+    while m <= stop:
+        months.append(m)
+        m = date(m.year + (m.month == 12), m.month % 12 + 1, 1)
+    if len(months) > 120:
+        raise ValidationFailed(FieldError("to", "at most 120 months at a time"))
+    until = datetime.combine(months[-1], time(), UTC) + timedelta(days=32)
+    until = until.replace(day=1)
+    with uow:
+        found = dict(uow.declarations.recognitions_by_month(datetime.combine(start, time(), UTC), until, office))
+    return [(f"{m:%Y-%m}", found.get(f"{m:%Y-%m}", 0)) for m in months]
