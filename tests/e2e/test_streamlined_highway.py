@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -118,3 +119,20 @@ def test_the_figures_are_for_customs_and_analysts_with_precise_errors(all_red: Z
     assert bad.status_code == 422 and "is not a month" in bad.text
     backwards = z.client.get(url, params={"from": "2025-05", "to": "2025-02"}, headers=z.headers("analyst"))
     assert backwards.status_code == 422 and "before from" in backwards.text
+
+
+def test_the_supervisor_workbench_charts_the_inspections_avoided(all_red: Zone) -> None:
+    from tests.e2e.test_pages import sign_in
+
+    z = all_red
+    upstream = file(z, office="KSS-TIR", loading_locode="CNKSS", containers=BOXES, lrn="UP-C")
+    inspect(z, upstream["id"])
+    assert file(z, type="export", office="HRS-ROAD", containers=BOXES, lrn="DOWN-C")["lane"] == "green"
+    sign_in(z.client, "supervisor")
+    page = z.client.get("/workbench").text
+    chart = page.split('data-testid="avoided-chart"', 1)[1].split("</svg>", 1)[0]
+    bars = re.findall(r'data-month="([0-9-]+)" data-count="(\d+)"', chart)
+    assert len(bars) == 12 and bars[-1] == ("2025-09", "1") and all(n == "0" for _, n in bars[:-1])
+    assert "1 in the last 12 months" in page
+    sign_in(z.client, "officer")
+    assert 'data-testid="avoided-chart"' not in z.client.get("/workbench").text, "the figure is for supervisors"

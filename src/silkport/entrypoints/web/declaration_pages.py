@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -255,18 +255,36 @@ def workbench(request: Request, viewer: CurrentViewer, uow: Uow, cuow: Clearance
     page = clearance.queue(cuow, actor, office or None, None, None, 200)
     rows = sorted(_rows(uow, actor, page.items, now), key=lambda r: -r.waiting)
     workload = []
+    avoided: list[dict[str, Any]] = []
     if actor.role in SUPERVISORS:
         for s in clearance.workload(cuow, actor, office or None):
             age = _minutes(s.oldest_lodged, now) if s.oldest_lodged else None
             workload.append({"office": s.office, "status": s.status, "lane": s.lane, "count": s.count, "age": age})
+        avoided = _avoided_bars(clearance.inspections_avoided(cuow, actor, _months_back(now.date(), 11), now.date()))
     context = {
         "rows": rows,
         "office": office or actor.office_code,
         "workload": workload,
+        "avoided": avoided,
+        "avoided_total": sum(b["count"] for b in avoided),
         "supervisor": actor.role in SUPERVISORS,
         "more": page.next_cursor is not None,
     }
     return render(request, "declarations/workbench.html", context, viewer=viewer, active="workbench")
+
+
+def _months_back(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _avoided_bars(months: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """The bars of the streamlined-highway chart: x, height (of 100) and label per month."""
+    top = max((n for _, n in months), default=0) or 1
+    return [
+        {"month": m, "count": n, "x": i * 40, "height": round(100 * n / top, 1), "label": m[2:].replace("-", "/")}
+        for i, (m, n) in enumerate(months)
+    ]
 
 
 # --- the filing form ---------------------------------------------------------------------------------------
