@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from silkport.bonded.adapters.uow import SqlBondedUnitOfWork
+from silkport.bonded.adapters.uow import load_units as load_bonded_units
+from silkport.bonded.domain.model import DutyQuote
+from silkport.bonded.services.handlers import BondedConfig
 from silkport.clearance.adapters.reference import load_recognition_policy, load_units, load_value_ranges
 from silkport.clearance.adapters.repository import SqlClearanceUnitOfWork
 from silkport.clearance.adapters.rulebook_file import default_rulebook
 from silkport.clearance.adapters.tariff_csv import sample_exchange_rates, sample_tariff
+from silkport.clearance.domain.duties import assess_duties
+from silkport.clearance.domain.model import (
+    BondedExitKind,
+    DeclarationContent,
+    DeclarationType,
+    GoodsItem,
+    Incoterm,
+    Party,
+    TransportMode,
+)
 from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.domain.validation import ClearanceReference
 from silkport.clearance.services.handlers import ClearanceConfig
@@ -60,6 +76,38 @@ class RegistryLookup:
         return found.id if found else None
 
 
+class ClearanceDutyCalculator:
+    """Bonded asks the clearance tax engine for the duty and taxes of goods released from bond."""
+
+    def __init__(self, config: ClearanceConfig) -> None:
+        self._config = config
+
+    def quote(
+        self, *, hs_code: str, origin: str, quantity: Decimal, unit: str, value: Decimal, currency: str, on: date
+    ) -> DutyQuote:
+        rates = self._config.exchange_rates
+        rate = Decimal(1) if currency == "CNY" or rates is None else rates.rate(currency, on)
+        mass = {"KGM": quantity, "TNE": quantity * 1000}.get(unit, Decimal(0))
+        item = GoodsItem(hs_code, "goods released from bond", quantity, unit, mass, mass, value, origin)
+        party = Party("bonded warehouse", "CN")
+        content = DeclarationContent(
+            DeclarationType.BONDED_EXIT, "bonded", party, party, "", TransportMode.ROAD, "-", "CN", origin, "CN",
+            "CNURC", "CNURC", Incoterm.DDP, currency, value, Decimal(0), Decimal(0), rate, on, (item,),
+            bonded_exit_kind=BondedExitKind.RELEASE_FOR_CONSUMPTION,
+        )  # fmt: skip
+        taxes = assess_duties(content, self._config.tariff, threshold=Decimal(0)).items[0]
+        rates_text = f"duty {taxes.duty_rate}% ({taxes.basis.value})" + (
+            f" + {taxes.duty_specific} CNY/{taxes.duty_unit}" if taxes.duty_specific else ""
+        )
+        if taxes.excise_rate is not None:
+            rates_text += f", excise {taxes.excise_rate}%"
+        rates_text += f", VAT {taxes.vat_rate}%"
+        return DutyQuote(
+            hs_code, on, taxes.customs_value, taxes.duty, taxes.excise, taxes.vat,
+            taxes.duty + taxes.excise + taxes.vat, rates_text, self._config.tariff.version,
+        )  # fmt: skip
+
+
 def _hs_subheading_exists(code: str) -> bool:
     entry = reference_data().hs(code)
     return entry is not None and entry.level == 6 and entry.in_nomenclature
@@ -101,6 +149,18 @@ class Platform:
         return SqlClearanceUnitOfWork(
             self.session_factory, self.clock, RegistryLookup, Rulebook.from_mapping, default_rulebook
         )
+
+    def bonded_uow(self) -> SqlBondedUnitOfWork:
+        return SqlBondedUnitOfWork(self.session_factory, self.clock)
+
+    def bonded_config(self) -> BondedConfig:
+        config = self.extras.get("bonded_config")
+        if not isinstance(config, BondedConfig):
+            with self.zone_uow() as uow:
+                sites = uow.zone.office_codes()
+            config = BondedConfig(ClearanceDutyCalculator(self.clearance_config()), sites, load_bonded_units())
+            self.extras["bonded_config"] = config
+        return config
 
     def clearance_config(self) -> ClearanceConfig:
         config = self.extras.get("clearance_config")
