@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 
 import silkport.bonded.adapters.orm
 import silkport.clearance.adapters.orm
+import silkport.disputes.adapters.orm
 import silkport.enterprises.adapters.orm
 import silkport.infra.audit
 import silkport.infra.idempotency

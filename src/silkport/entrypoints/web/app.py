@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from silkport.bonded import api as bonded_api
 from silkport.bootstrap import Platform, bootstrap
 from silkport.clearance import api as clearance_api
+from silkport.disputes import api as disputes_api
 from silkport.enterprises import api as enterprises_api
 from silkport.enterprises.services import auth
 from silkport.entrypoints.web import declaration_pages, ops, pages, partners, webhooks
@@ -104,6 +105,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(transit_api.router)
     app.include_router(partners.router)
     app.include_router(bonded_api.router)
+    app.include_router(disputes_api.router)
     app.include_router(pages.router)
     app.include_router(declaration_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,1 @@
+"""The international legal service desk: cross-border dispute cases from intake to enforcement."""

@@ -1,0 +1,3 @@
+"""SQLAlchemy tables of the disputes context."""
+
+from __future__ import annotations
