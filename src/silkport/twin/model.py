@@ -1,0 +1,319 @@
+"""The port model: a scenario and a seed in, one replication's trace and figures out.
+
+Per arrival (a truck, a train, a flight or a mail dispatch carrying one or more declarations) the model draws a
+declaration from the scenario's goods and trader mix, asks the REAL risk engine (``clearance.domain.rules.assess``
+with the scenario's rulebook) for its lane once, and builds the declaration's route through the WCO Time Release
+Study stages:
+
+    pre-lodged:  lodgement -> acceptance -> risk assessment -> [document check] -> (truck arrives) -> entry check
+                 -> [inspection] -> duty payment -> release -> exit
+    on arrival:  (truck arrives) -> entry check -> lodgement -> acceptance -> risk assessment -> [document check]
+                 -> [inspection] -> duty payment -> release -> exit
+
+Yellow goes to the document check; red to the inspection (and, when ``red_document_check``, the document check
+first). Clearance time is arrival -> release (the TRS definition), in hours.
+
+Random numbers: one numpy stream per source (arrivals of each mode, the mix, lodgement, each task's service
+times and skips), seeded by (seed, replication, source name). Every stream draws for every declaration whether
+or not it is used, so two scenarios run with the same seed see the same trucks, goods and service-time draws:
+common random numbers, and paired comparisons have small variance.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from silkport.clearance.domain.model import Lane
+from silkport.clearance.domain.rules import RiskContext, TraderProfile, assess
+from silkport.twin.declarations import for_arrival
+from silkport.twin.engine import UNTIL, Station, Step, Trace, simulate
+from silkport.twin.scenario import MODES, LoadedScenario
+from silkport.twin.stats import mser_truncation
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+COLUMNS = (
+    "lodgement",
+    "acceptance",
+    "risk_assessment",
+    "document_check",
+    "await_arrival",
+    "entry_check",
+    "inspection",
+    "duty_payment",
+    "release",
+    "exit",
+)
+COL = {name: i for i, name in enumerate(COLUMNS)}
+LANES = (Lane.GREEN, Lane.YELLOW, Lane.RED)
+_LANE_CODE = {lane: i for i, lane in enumerate(LANES)}
+HIST_EDGES = np.arange(0.0, 12.0 + 1e-9, 1.0 / 12.0)  # 5-minute bins up to 12 h (and an overflow bin)
+
+
+def stream(seed: int, replication: int, name: str) -> np.random.Generator:
+    """The random stream of one source: independent of every other source and of the order they are used in."""
+    return np.random.default_rng([seed, replication, zlib.crc32(name.encode())])
+
+
+@dataclass(slots=True)
+class Customers:
+    """One replication's declarations, sorted by the time they enter the system."""
+
+    arrival: FloatArray  # the vehicle's arrival at the border (hours)
+    entry: FloatArray  # lodgement when pre-lodged, else arrival
+    lane: IntArray  # 0 green, 1 yellow, 2 red
+    mode: IntArray  # index into MODES
+    pre_arrival: npt.NDArray[np.bool_]
+    priority: IntArray
+    routes: list[list[Step]]
+    stations: list[Station]
+    station_names: list[str]
+
+
+def _arrival_times(loaded: LoadedScenario, seed: int, rep: int, days: float) -> tuple[FloatArray, IntArray]:
+    hours = int(np.ceil(days * 24))
+    times: list[FloatArray] = []
+    modes: list[IntArray] = []
+    for spec in loaded.scenario.arrivals:
+        rng = stream(seed, rep, f"arrivals:{spec.mode}")
+        weights = np.asarray(spec.profile if spec.profile is not None else [1.0] * 24, dtype=np.float64)
+        rate = spec.per_day * weights / weights.sum()
+        per_hour = np.resize(rate, hours)
+        counts = rng.poisson(per_hour)
+        base = np.repeat(np.arange(hours, dtype=np.float64), counts)
+        t = np.sort(base + rng.random(base.size))
+        t = t[t < days * 24]
+        t = np.repeat(t, spec.declarations_per_arrival)
+        times.append(t)
+        modes.append(np.full(t.size, MODES.index(spec.mode), dtype=np.int64))
+    all_t = np.concatenate(times)
+    all_m = np.concatenate(modes)
+    order = np.argsort(all_t, kind="stable")
+    return all_t[order], all_m[order]
+
+
+def build(loaded: LoadedScenario, seed: int, rep: int, days: float | None = None) -> Customers:
+    sc = loaded.scenario
+    horizon = sc.days if days is None else days
+    arrival, mode = _arrival_times(loaded, seed, rep, horizon)
+    n = arrival.size
+
+    mix = stream(seed, rep, "mix")
+    gw = np.asarray([g.weight for g in sc.goods])
+    tw = np.asarray([t.weight for t in sc.traders])
+    goods_idx = mix.choice(gw.size, size=n, p=gw / gw.sum())
+    trader_idx = mix.choice(tw.size, size=n, p=tw / tw.sum())
+
+    contexts = [
+        RiskContext(TraderProfile(f"twin-{t.grade}", t.grade, t.declarations, t.inspected, t.discrepancies), {})
+        for t in sc.traders
+    ]
+    contents: dict[tuple[int, int, int], Any] = {}
+    lane = np.empty(n, dtype=np.int64)
+    rulebook = loaded.rulebook
+    for i in range(n):
+        key = (int(goods_idx[i]), int(trader_idx[i]), int(mode[i]))
+        content = contents.get(key)
+        if content is None:
+            content = for_arrival(sc.goods[key[0]].template, MODES[key[2]], f"twin-{key[1]}")
+            contents[key] = content
+        decided = assess(f"{seed}-{rep}-{i}", content, rulebook, contexts[key[1]])
+        lane[i] = _LANE_CODE[decided.lane]
+
+    lodge = stream(seed, rep, "lodgement")
+    pre = lodge.random(n) < sc.lodgement.pre_arrival_share
+    lead = sc.lodgement.lead_time.sample(lodge, n) if sc.lodgement.lead_time is not None else np.zeros(n)
+    priority = np.asarray([0 if sc.traders[t].grade in sc.priority_grades else 1 for t in trader_idx], dtype=np.int64)
+    return assemble(loaded, seed, rep, arrival, mode, lane, pre, lead, priority)
+
+
+def assemble(
+    loaded: LoadedScenario,
+    seed: int,
+    rep: int,
+    arrival: FloatArray,
+    mode: IntArray,
+    lane: IntArray,
+    pre: npt.NDArray[np.bool_],
+    lead: FloatArray,
+    priority: IntArray,
+) -> Customers:
+    """Routes through the scenario's stations for given arrivals, lanes and lodgement timing (draws the task times)."""
+    sc = loaded.scenario
+    n = arrival.size
+    entry = np.where(pre, arrival - lead, arrival)
+
+    station_names = ["(delay)", *sc.stations]
+    stations = [Station("(delay)", None)] + [
+        Station(name, spec.servers, spec.schedule(), spec.discipline == "priority")
+        for name, spec in sc.stations.items()
+    ]
+    index = {name: i for i, name in enumerate(station_names)}
+    task_station: dict[str, int] = {}
+    service: dict[str, list[float]] = {}
+    skip: dict[str, npt.NDArray[np.bool_]] = {}
+    for name, task in sc.tasks.items():
+        task_station[name] = index[task.station] if task.station is not None else 0
+        service[name] = task.service.sample(stream(seed, rep, f"service:{name}"), n).tolist()
+        skip[name] = stream(seed, rep, f"skip:{name}").random(n) < task.skip_share
+
+    order = np.argsort(entry, kind="stable")
+    routes: list[list[Step]] = []
+    arrival_l = arrival.tolist()
+    red_doc = sc.red_document_check
+
+    def step(task: str, i: int) -> Step | None:
+        if skip[task][i]:
+            return None
+        return (task_station[task], service[task][i], COL[task])
+
+    for i in order.tolist():
+        ln = int(lane[i])
+        checks: list[Step | None] = [step("acceptance", i), step("risk_assessment", i)]
+        if ln == 1 or (ln == 2 and red_doc):
+            checks.append(step("document_check", i))
+        tail: list[Step | None] = [step("inspection", i)] if ln == 2 else []
+        tail += [step("duty_payment", i), step("release", i), step("exit", i)]
+        if pre[i]:
+            route = [(0, 0.0, COL["lodgement"]), *checks, (UNTIL, arrival_l[i], COL["await_arrival"])]
+            route += [step("entry_check", i), *tail]
+        else:
+            route = [step("entry_check", i), step("lodgement", i), *checks, *tail]
+        routes.append([s for s in route if s is not None])
+
+    return Customers(
+        arrival=arrival[order],
+        entry=entry[order],
+        lane=lane[order],
+        mode=mode[order],
+        pre_arrival=pre[order],
+        priority=priority[order],
+        routes=routes,
+        stations=stations,
+        station_names=station_names,
+    )
+
+
+def run(customers: Customers, track_population: bool = False) -> Trace:
+    return simulate(
+        customers.stations,
+        customers.entry,
+        customers.routes,
+        customers.priority.tolist(),
+        columns=len(COLUMNS),
+        track_population=track_population,
+    )
+
+
+def _sum_min(sorted_x: FloatArray, prefix: FloatArray, grid: FloatArray) -> FloatArray:
+    """For each T in grid: sum_i min(x_i, T), with x sorted and prefix its cumulative sum (leading 0)."""
+    idx = np.searchsorted(sorted_x, grid, side="right")
+    return np.asarray(prefix[idx] + grid * (sorted_x.size - idx), dtype=np.float64)
+
+
+def interval_area(starts: FloatArray, ends: FloatArray, grid: FloatArray) -> FloatArray:
+    """The area of the sum of indicator functions of [start, end) over each cell of grid (len(grid) - 1 cells)."""
+    s = np.sort(starts)
+    e = np.sort(ends)
+    ps = np.concatenate([[0.0], np.cumsum(s)])
+    pe = np.concatenate([[0.0], np.cumsum(e)])
+    cum = _sum_min(e, pe, grid) - _sum_min(s, ps, grid)
+    return np.diff(cum)
+
+
+def _quantiles(x: FloatArray) -> dict[str, float]:
+    if x.size == 0:
+        return {"count": 0, "mean": float("nan"), "median": float("nan"), "p90": float("nan"), "p99": float("nan")}
+    q = np.quantile(x, [0.5, 0.9, 0.99])
+    return {"count": int(x.size), "mean": float(x.mean()), "median": float(q[0]), "p90": float(q[1]),
+            "p99": float(q[2])}  # fmt: skip
+
+
+def summarise(loaded: LoadedScenario, customers: Customers, trace: Trace, days: float | None = None) -> dict[str, Any]:
+    """One replication's figures (all times in hours), with the warm-up removed."""
+    sc = loaded.scenario
+    horizon = (sc.days if days is None else days) * 24.0
+    warm = sc.warmup_days * 24.0
+    release = trace.end[:, COL["release"]]
+    released = np.where(np.isnan(release), trace.exit, release)
+    clearance = released - customers.arrival
+    by_arrival = np.argsort(customers.arrival, kind="stable")
+    kept = by_arrival[customers.arrival[by_arrival] >= warm]
+    mser = mser_truncation(clearance[kept])
+    kept = kept[mser:]
+    mask = np.zeros(customers.arrival.size, dtype=bool)
+    mask[kept] = True
+    ct = clearance[mask]
+    out: dict[str, Any] = {
+        "declarations": int(customers.arrival.size),
+        "measured": int(mask.sum()),
+        "mser_truncated": int(mser),
+        "events": trace.events,
+        "clearance_time_hours": _quantiles(ct),
+        "share_within_target": float(np.mean(ct <= sc.target_hours)) if ct.size else float("nan"),
+        "pre_arrival_share": float(customers.pre_arrival[mask].mean()) if ct.size else float("nan"),
+        "histogram": np.histogram(np.minimum(ct, HIST_EDGES[-1] + 0.01), bins=[*HIST_EDGES, np.inf])[0].tolist(),
+    }
+    out["lanes"] = {
+        lane.value: {**_quantiles(ct[customers.lane[mask] == k]), "share": float(np.mean(customers.lane[mask] == k))}
+        for k, lane in enumerate(LANES)
+    }
+    stages: dict[str, Any] = {}
+    arr, st, en = trace.arrive[mask], trace.start[mask], trace.end[mask]
+    for name, col in COL.items():
+        visited = ~np.isnan(en[:, col])
+        wait = st[visited, col] - arr[visited, col]
+        work = en[visited, col] - st[visited, col]
+        if name == "await_arrival":  # waiting for the truck, not for a resource
+            wait, work = work, np.zeros_like(work)
+        stages[name] = {
+            "share": float(visited.mean()) if visited.size else 0.0,
+            "waiting_mean": float(wait.mean()) if wait.size else 0.0,
+            "working_mean": float(work.mean()) if work.size else 0.0,
+        }
+    out["stages"] = stages
+    # the TRS intervals from the vehicle's arrival: when each stage's timestamp falls, on average
+    out["throughput_per_day"] = float(((released >= warm) & (released < horizon)).sum() / ((horizon - warm) / 24.0))
+
+    grid = np.arange(warm, horizon + 1e-9, 1.0)
+    hours_of_day = (grid[:-1] % 24).astype(int)
+    resources: dict[str, Any] = {}
+    for j, station in enumerate(customers.stations):
+        if j == 0:
+            continue
+        used = trace.station_of == j
+        s, e, a = trace.start[used], trace.end[used], trace.arrive[used]
+        busy = interval_area(s, e, grid)
+        queue = interval_area(a, s, grid)
+        capacity = np.asarray([station.servers_at(h) for h in hours_of_day], dtype=np.float64)
+        total_cap = float(capacity.sum())
+        util_by_hour = []
+        queue_by_hour = []
+        for h in range(24):
+            sel = hours_of_day == h
+            cap_h = float(capacity[sel].sum())
+            util_by_hour.append(float(busy[sel].sum() / cap_h) if cap_h > 0 else 0.0)
+            queue_by_hour.append(float(queue[sel].mean()) if sel.any() else 0.0)
+        resources[customers.station_names[j]] = {
+            "utilisation": float(busy.sum() / total_cap) if total_cap > 0 else 0.0,
+            "mean_queue": float(queue.mean()) if queue.size else 0.0,
+            "max_hourly_queue": float(queue.max()) if queue.size else 0.0,
+            "utilisation_by_hour": util_by_hour,
+            "queue_by_hour": queue_by_hour,
+        }
+    out["resources"] = resources
+    return out
+
+
+def replicate(loaded: LoadedScenario, seed: int, rep: int, days: float | None = None) -> dict[str, Any]:
+    customers = build(loaded, seed, rep, days)
+    trace = run(customers)
+    summary = summarise(loaded, customers, trace, days)
+    summary["replication"] = rep
+    return summary

@@ -1,0 +1,127 @@
+"""Independent replications (in parallel processes when asked), aggregated into figures with 95% intervals."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from typing import Any
+
+import numpy as np
+
+from silkport.twin.model import COLUMNS, HIST_EDGES, LANES, replicate
+from silkport.twin.scenario import LoadedScenario, load_scenario
+from silkport.twin.stats import confidence_interval, paired_interval
+
+Progress = Callable[[int], None]
+_QUANTS = ("mean", "median", "p90", "p99")
+
+
+def _replicate_by_name(source: str, seed: int, rep: int, days: float | None) -> dict[str, Any]:
+    return replicate(load_scenario(source), seed, rep, days)
+
+
+def run_replications(
+    loaded: LoadedScenario,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    days: float | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Replication r uses the streams of (seed, r): the same r in two scenarios sees the same random numbers."""
+    if replications < 1:
+        raise ValueError("at least one replication")
+    results: list[dict[str, Any]] = []
+    if workers <= 1:
+        for rep in range(replications):
+            results.append(replicate(loaded, seed, rep, days))
+            if progress:
+                progress(1)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_replicate_by_name, loaded.source, seed, rep, days) for rep in range(replications)]
+            for fut in as_completed(futures):
+                results.append(fut.result())
+                if progress:
+                    progress(1)
+    results.sort(key=lambda r: int(r["replication"]))
+    return results
+
+
+def _ci(values: list[float]) -> dict[str, Any]:
+    finite = [v for v in values if not math.isnan(v)]
+    if not finite:
+        return {"mean": None, "ci_low": None, "ci_high": None, "half_width": None, "replications": 0}
+    d = confidence_interval(finite).as_dict()
+    return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in d.items()}
+
+
+def _quantile_block(reps: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {q: _ci([float(r[q]) for r in reps]) for q in _QUANTS}
+    for q in _QUANTS:
+        out[q]["value"] = out[q]["mean"]
+    return out
+
+
+def aggregate(loaded: LoadedScenario, results: list[dict[str, Any]], seed: int, days: float | None) -> dict[str, Any]:
+    """Each figure is the mean over replications of the replication's figure, with its Student-t 95% interval."""
+    sc = loaded.scenario
+    out: dict[str, Any] = {
+        "scenario": sc.name,
+        "description": sc.description,
+        "source": loaded.source,
+        "rulebook_version": loaded.rulebook.version,
+        "seed": seed,
+        "replications": len(results),
+        "days": sc.days if days is None else days,
+        "warmup_days": sc.warmup_days,
+        "target_hours": sc.target_hours,
+        "declarations_per_replication": _ci([r["declarations"] for r in results]),
+        "events_per_replication": _ci([r["events"] for r in results]),
+        "mser_truncated": [r["mser_truncated"] for r in results],
+        "clearance_time_hours": _quantile_block([r["clearance_time_hours"] for r in results]),
+        "share_within_target": _ci([r["share_within_target"] for r in results]),
+        "pre_arrival_share": _ci([r["pre_arrival_share"] for r in results]),
+        "throughput_per_day": _ci([r["throughput_per_day"] for r in results]),
+    }
+    out["lanes"] = {
+        lane.value: {
+            "share": _ci([r["lanes"][lane.value]["share"] for r in results]),
+            "clearance_time_hours": _quantile_block([r["lanes"][lane.value] for r in results]),
+        }
+        for lane in LANES
+    }
+    out["stages"] = {
+        col: {key: _ci([r["stages"][col][key] for r in results]) for key in ("share", "waiting_mean", "working_mean")}
+        for col in COLUMNS
+    }
+    out["resources"] = {
+        name: {
+            "utilisation": _ci([r["resources"][name]["utilisation"] for r in results]),
+            "mean_queue": _ci([r["resources"][name]["mean_queue"] for r in results]),
+            "utilisation_by_hour": np.mean([r["resources"][name]["utilisation_by_hour"] for r in results], 0).tolist(),
+            "queue_by_hour": np.mean([r["resources"][name]["queue_by_hour"] for r in results], 0).tolist(),
+        }
+        for name in results[0]["resources"]
+    }
+    hist = np.sum([r["histogram"] for r in results], axis=0)
+    out["histogram"] = {"edges_hours": HIST_EDGES.tolist(), "counts": hist.tolist()}
+    out["per_replication"] = [
+        {"replication": r["replication"], **{q: r["clearance_time_hours"][q] for q in _QUANTS}} for r in results
+    ]
+    return out
+
+
+def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Paired differences (b - a) of the per-replication clearance figures; valid when both used the same seed."""
+    if a["seed"] != b["seed"] or a["replications"] != b["replications"]:
+        raise ValueError("a paired comparison needs the same seed and number of replications")
+    ra, rb = a["per_replication"], b["per_replication"]
+    return {
+        "a": a["scenario"],
+        "b": b["scenario"],
+        "seed": a["seed"],
+        "replications": a["replications"],
+        "difference_hours": {q: paired_interval([x[q] for x in ra], [y[q] for y in rb]).as_dict() for q in _QUANTS},
+    }
