@@ -16,6 +16,7 @@ from silkport.entrypoints.cli.partners import worker_partners
 from silkport.entrypoints.cli.refdata import app as refdata_app
 from silkport.entrypoints.cli.risk import app as risk_app
 from silkport.entrypoints.cli.setup import ensure_demo_users, migrate_and_seed
+from silkport.entrypoints.cli.twin import app as twin_app
 from silkport.infra.audit import verify_chain
 from silkport.infra.migrate import current_revision, head_revision
 from silkport.shared.actor import SYSTEM, Role
@@ -34,6 +35,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(risk_app, name="risk")
 app.add_typer(export_app, name="export")
 app.add_typer(partners_app, name="partners")
+app.add_typer(twin_app, name="twin")
 
 console = Console()
 err = Console(stderr=True)
