@@ -83,6 +83,7 @@ class SqlBondedRepository:
     def __init__(self, session: Session) -> None:
         self.s = session
         self._accounts: dict[str, Account] = {}
+        self._lots: dict[str, Lot] = {}  # read once per unit of work (a lot's facts change only by set_lot)
 
     # accounts ---------------------------------------------------------------------------------------
     def account(self, account_id: str) -> Account | None:
@@ -147,20 +148,27 @@ class SqlBondedRepository:
             )
         )
         self.s.flush()
+        self._lots[lot.id] = lot
 
     def lot(self, lot_id: str, *, lock: bool = False) -> Lot | None:
+        if not lock and lot_id in self._lots:
+            return self._lots[lot_id]
         q = select(BondedLotRow).where(BondedLotRow.id == lot_id)
         if lock:
             q = q.with_for_update()
         row = self.s.scalars(q).first()
-        return lot_from_row(row) if row else None
+        if row is None:
+            return None
+        lot = self._lots[lot_id] = lot_from_row(row)
+        return lot
 
     def lots(self, ids: Iterable[str]) -> dict[str, Lot]:
         wanted = set(ids)
-        if not wanted:
-            return {}
-        rows = self.s.scalars(select(BondedLotRow).where(BondedLotRow.id.in_(wanted)))
-        return {r.id: lot_from_row(r) for r in rows}
+        missing = wanted - self._lots.keys()
+        if missing:
+            for r in self.s.scalars(select(BondedLotRow).where(BondedLotRow.id.in_(missing))):
+                self._lots[r.id] = lot_from_row(r)
+        return {i: self._lots[i] for i in wanted if i in self._lots}
 
     def list_lots(self, owner_id: str | None) -> list[Lot]:
         q = select(BondedLotRow).order_by(BondedLotRow.admitted_at, BondedLotRow.id)
@@ -169,6 +177,7 @@ class SqlBondedRepository:
         return [lot_from_row(r) for r in self.s.scalars(q)]
 
     def set_lot(self, lot_id: str, **values: Any) -> None:
+        self._lots.pop(lot_id, None)
         self.s.execute(update(BondedLotRow).where(BondedLotRow.id == lot_id).values(**values))
 
     # movements --------------------------------------------------------------------------------------
@@ -233,14 +242,12 @@ class SqlBondedRepository:
             duty=dict(m.duty) if m.duty is not None else None,
             details=dict(m.details) if m.details is not None else None,
         )
-        if m.key is None:
+        try:
             self.s.execute(row)
-        else:
-            try:
-                with self.s.begin_nested():
-                    self.s.execute(row)
-            except IntegrityError:
-                return False
+        except IntegrityError:
+            if m.key is not None:  # the key's unique index (the id is fresh): taken by a concurrent movement
+                return False  # the transaction is spoilt: the caller rolls back and returns that movement
+            raise
         self.s.execute(
             insert(BondedPostingRow),
             [
