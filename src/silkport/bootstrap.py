@@ -46,6 +46,7 @@ from silkport.infra.partners import (
 )
 from silkport.infra.security import Argon2Hasher
 from silkport.infra.settings import Settings, get_settings
+from silkport.logistics.adapters.modes_uow import SqlFreightUnitOfWork
 from silkport.shared.clock import Clock, SystemClock
 from silkport.transit.adapters.uow import SqlTransitUnitOfWork
 from silkport.zone.adapters.refdata import reference_data
@@ -144,6 +145,9 @@ class Platform:
 
     def transit_uow(self) -> SqlTransitUnitOfWork:
         return SqlTransitUnitOfWork(self.session_factory, self.clock, RegistryLookup)
+
+    def freight_uow(self) -> SqlFreightUnitOfWork:
+        return SqlFreightUnitOfWork(self.session_factory, self.clock)
 
     def clearance_uow(self) -> SqlClearanceUnitOfWork:
         return SqlClearanceUnitOfWork(

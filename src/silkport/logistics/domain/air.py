@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from silkport.logistics.domain.identifiers import awb_problem, normalise_awb
 from silkport.shared.errors import Conflict, FieldError, ValidationFailed
@@ -23,6 +23,8 @@ _FLIGHT_RE = re.compile(r"^([A-Z0-9]{2})([0-9]{1,4})([A-Z]?)$")
 _AIRPORT_RE = re.compile(r"^[A-Z]{3}$")
 MAX_WEIGHT_KG = Decimal("500000")
 KG_PER_TONNE = Decimal(1000)
+#: tonnes are shown to the gram (6 decimals), the same on every database
+TONNE_QUANTUM = Decimal("0.000001")
 
 
 def normalise_flight_number(value: str) -> str:
@@ -132,7 +134,7 @@ class MonthTonnage:
         if self.previous_year_tonnes == 0:
             return None
         change = (self.tonnes - self.previous_year_tonnes) / self.previous_year_tonnes * 100
-        return change.quantize(Decimal("0.1"))
+        return change.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +160,8 @@ def tonnage(year: int, flights: Iterable[FlightWeight]) -> list[MonthTonnage]:
     return [
         MonthTonnage(
             month=m,
-            tonnes=kg.get((year, m), Decimal(0)) / KG_PER_TONNE,
-            previous_year_tonnes=kg.get((year - 1, m), Decimal(0)) / KG_PER_TONNE,
+            tonnes=(kg.get((year, m), Decimal(0)) / KG_PER_TONNE).quantize(TONNE_QUANTUM),
+            previous_year_tonnes=(kg.get((year - 1, m), Decimal(0)) / KG_PER_TONNE).quantize(TONNE_QUANTUM),
             flights=flight_count.get(m, 0),
             awbs=awb_count.get(m, 0),
         )
