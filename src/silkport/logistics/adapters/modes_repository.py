@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from silkport.logistics.adapters.modes_orm import (
@@ -40,6 +41,15 @@ from silkport.logistics.domain.rail import Gauge, TrainRun, Transshipment, Wagon
 from silkport.logistics.domain.vehicles import CountBy, VehicleCategory, VehicleExport
 from silkport.logistics.services.modes_ports import FreightReference
 from silkport.shared.clock import ensure_utc
+from silkport.shared.errors import Conflict
+
+
+def _flush(session: Session, what: str) -> None:
+    """Flush; a unique key taken meanwhile by a concurrent request is a 409, not a storage error."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"{what} was recorded at the same time by another request") from exc
 
 
 def _data(name: str) -> dict[str, Any]:
@@ -164,7 +174,7 @@ class SqlVehicleExportRepository:
             )
             for e in exports
         )
-        self._s.flush()
+        _flush(self._s, "one of these vehicles")
 
     def get(self, export_id: str) -> VehicleExport | None:
         row = self._s.get(VehicleExportRow, export_id)
@@ -216,7 +226,7 @@ class SqlFlightRepository:
                 created_at=at,
             )
         )
-        self._s.flush()
+        _flush(self._s, f"flight {flight.flight_number} on {flight.flight_date}")
         self.save(flight)
 
     def _flight(self, row: FlightRow) -> Flight:
@@ -332,7 +342,7 @@ class SqlMailRepository:
                 cleared_at=None,
             )
         )
-        self._s.flush()
+        _flush(self._s, f"dispatch {dispatch.id}")
         self.save(dispatch)
 
     def save(self, dispatch: Dispatch) -> None:
@@ -352,7 +362,7 @@ class SqlMailRepository:
                         id=receptacle, dispatch_id=dispatch.id, weight_kg=receptacle_weight_kg(receptacle)
                     )
                 )
-        self._s.flush()
+        _flush(self._s, f"a receptacle of dispatch {dispatch.id}")
         stored = {
             r.item_id: r for r in self._s.scalars(select(PostalItemRow).where(PostalItemRow.dispatch_id == dispatch.id))
         }
@@ -374,7 +384,7 @@ class SqlMailRepository:
                 item_row.decided_at = answer.decided_at
                 item_row.officer = answer.officer
                 item_row.rules_version = answer.rules_version
-        self._s.flush()
+        _flush(self._s, f"an item of dispatch {dispatch.id}")
 
     def list(self, enterprise_id: str | None, limit: int, offset: int) -> Sequence[Dispatch]:
         stmt = select(MailDispatchRow).order_by(MailDispatchRow.received_at.desc(), MailDispatchRow.id)
