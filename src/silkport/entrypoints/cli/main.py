@@ -11,6 +11,7 @@ from rich.table import Table
 from silkport.bootstrap import Platform, bootstrap
 from silkport.enterprises.services import auth
 from silkport.entrypoints.cli.declarations import export_app, import_app
+from silkport.entrypoints.cli.freight import app as freight_app
 from silkport.entrypoints.cli.partners import app as partners_app
 from silkport.entrypoints.cli.partners import worker_partners
 from silkport.entrypoints.cli.refdata import app as refdata_app
@@ -36,6 +37,7 @@ app.add_typer(risk_app, name="risk")
 app.add_typer(export_app, name="export")
 app.add_typer(partners_app, name="partners")
 app.add_typer(twin_app, name="twin")
+app.add_typer(freight_app, name="freight")
 
 console = Console()
 err = Console(stderr=True)
