@@ -47,6 +47,7 @@ from silkport.infra.partners import (
 from silkport.infra.security import Argon2Hasher
 from silkport.infra.settings import Settings, get_settings
 from silkport.logistics.adapters.modes_uow import SqlFreightUnitOfWork
+from silkport.logistics.adapters.uow import SqlLogisticsUnitOfWork
 from silkport.shared.clock import Clock, SystemClock
 from silkport.transit.adapters.uow import SqlTransitUnitOfWork
 from silkport.zone.adapters.refdata import reference_data
@@ -142,6 +143,9 @@ class Platform:
 
     def zone_uow(self) -> SqlZoneUnitOfWork:
         return SqlZoneUnitOfWork(self.session_factory, self.clock)
+
+    def logistics_uow(self) -> SqlLogisticsUnitOfWork:
+        return SqlLogisticsUnitOfWork(self.session_factory, self.clock, RegistryLookup)
 
     def transit_uow(self) -> SqlTransitUnitOfWork:
         return SqlTransitUnitOfWork(self.session_factory, self.clock, RegistryLookup)

@@ -162,6 +162,26 @@ def worker_webhooks(
         time.sleep(interval)
 
 
+@worker_app.command("clocks")
+def worker_clocks(
+    once: Annotated[bool, typer.Option("--once", help="sweep once, then stop")] = False,
+    interval: Annotated[float, typer.Option(min=1.0, help="seconds between sweeps")] = 60.0,
+) -> None:
+    """Re-evaluate delivery clocks that run out by time passing; alert each breach once (webhook)."""
+    import time
+
+    from silkport.logistics.services.handlers import sweep_clocks
+
+    platform = _platform()
+    while True:
+        report = sweep_clocks(platform.logistics_uow(), SYSTEM)
+        if report.evaluated or report.alerts:
+            console.print(f"evaluated {report.evaluated} clocks; {len(report.alerts)} new breach alerts")
+        if once:
+            return
+        time.sleep(interval)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,

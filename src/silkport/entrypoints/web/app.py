@@ -78,6 +78,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         "clearance": platform.clearance_uow,
         "clearance_config": platform.clearance_config,
         "transit": platform.transit_uow,
+        "logistics": platform.logistics_uow,
         "freight": platform.freight_uow,
         "bonded": platform.bonded_uow,
         "bonded_config": platform.bonded_config,
