@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import Table, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -41,6 +41,9 @@ from silkport.bonded.domain.model import (
 )
 
 ZERO = Decimal(0)
+_MOVEMENTS = cast(Table, BondedMovementRow.__table__)
+_POSTINGS = cast(Table, BondedPostingRow.__table__)
+_BALANCES = cast(Table, BondedBalanceRow.__table__)
 #: the records kept beside the ledger, by the name the services use
 RECORDS: dict[str, type[Any]] = {
     "norm": BondedNormRow,
@@ -182,8 +185,8 @@ class SqlBondedRepository:
 
     # movements --------------------------------------------------------------------------------------
     def movement_by_key(self, key: str) -> Movement | None:
-        row = self.s.scalars(select(BondedMovementRow).where(BondedMovementRow.key == key)).first()
-        return self._movement(row) if row else None
+        found = self.s.connection().execute(select(_MOVEMENTS.c.id).where(_MOVEMENTS.c.key == key)).first()
+        return self.movement(found[0]) if found else None
 
     def movement(self, movement_id: str) -> Movement | None:
         row = self.s.get(BondedMovementRow, movement_id)
@@ -229,7 +232,8 @@ class SqlBondedRepository:
         ``bonded_balances`` is the last line of defence. Raises ``InsufficientStock`` (the caller rolls
         back: nothing of the movement stays). Returns False, booking nothing, when the key is taken.
         """
-        row = insert(BondedMovementRow).values(
+        conn = self.s.connection()  # Core statements: none of the ORM's per-statement work on the hot path
+        row = insert(_MOVEMENTS).values(
             id=m.id,
             key=m.key,
             kind=m.kind.value,
@@ -243,13 +247,13 @@ class SqlBondedRepository:
             details=dict(m.details) if m.details is not None else None,
         )
         try:
-            self.s.execute(row)
+            conn.execute(row)
         except IntegrityError:
             if m.key is not None:  # the key's unique index (the id is fresh): taken by a concurrent movement
                 return False  # the transaction is spoilt: the caller rolls back and returns that movement
             raise
-        self.s.execute(
-            insert(BondedPostingRow),
+        conn.execute(
+            insert(_POSTINGS),
             [
                 {"movement_id": m.id, "account_id": p.account_id, "lot_id": p.lot_id, "quantity": p.quantity}
                 for p in m.postings
@@ -263,16 +267,13 @@ class SqlBondedRepository:
             if delta == 0:
                 continue
             negative_ok = accounts[account_id].allows_negative
-            cond = [BondedBalanceRow.account_id == account_id, BondedBalanceRow.lot_id == lot_id]
+            cond = [_BALANCES.c.account_id == account_id, _BALANCES.c.lot_id == lot_id]
             if not negative_ok and delta < 0:
-                cond.append(BondedBalanceRow.quantity + delta >= 0)
-            result = self.s.execute(
-                update(BondedBalanceRow)
-                .where(and_(*cond))
-                .values(quantity=BondedBalanceRow.quantity + delta)
-                .execution_options(synchronize_session=False)
+                cond.append(_BALANCES.c.quantity + delta >= 0)
+            result = conn.execute(
+                update(_BALANCES).where(and_(*cond)).values(quantity=_BALANCES.c.quantity + delta)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            if result.rowcount == 1:
                 continue
             if delta < 0 and not negative_ok:
                 raise InsufficientStock(f"account {account_id} holds less of lot {lot_id} than {-delta}")
