@@ -13,7 +13,8 @@ FIFO within a class). When a shift ends, busy servers finish the customer in han
 service starts until fewer servers are busy than the schedule allows.
 
 Arrivals are a sorted array merged with the event heap (not pushed into it), so the heap holds only the events in
-progress. Ties are broken by a sequence number: the engine is deterministic for given inputs.
+progress. Ties are broken by a sequence number (shift changes first, then events in the order they were
+scheduled, then arrivals): the engine is deterministic for given inputs.
 """
 
 from __future__ import annotations
@@ -115,9 +116,10 @@ def simulate(
     pop = heapq.heappop
     entry_list = entry.tolist()
 
+    # shift changes sort before anything else at the same instant (their seq is negative): a service that ends
+    # exactly at a shift boundary frees a server under the new schedule, and arrivals at a boundary see it
     for j in scheduled:
-        push(heap, (float(first_hour + 1), seq, 1, j))
-        seq += 1
+        push(heap, (float(first_hour + 1), -1 - j, 1, j))
 
     def begin(c: int, t: float) -> None:
         """Customer c reaches its current step at time t."""
@@ -180,7 +182,7 @@ def simulate(
 
     i = 0
     while True:
-        if i < n and (not heap or entry_list[i] <= heap[0][0]):
+        if i < n and (not heap or entry_list[i] < heap[0][0]):
             t = entry_list[i]
             in_system += 1
             if track_population:
@@ -199,8 +201,7 @@ def simulate(
             cap[st] = stations[st].servers_at(int(t % 24.0 + 1e-9) % 24)
             serve_waiting(st, t)
             if in_system > 0 or i < n:
-                push(heap, (t + 1.0, seq, 1, st))
-                seq += 1
+                push(heap, (t + 1.0, -1 - st, 1, st))
             continue
         c = who
         k = step_of[c]

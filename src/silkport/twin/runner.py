@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from silkport.shared.errors import FieldError, ValidationFailed
 from silkport.twin.model import COLUMNS, HIST_EDGES, LANES, replicate
 from silkport.twin.scenario import LoadedScenario, load_scenario
 from silkport.twin.stats import confidence_interval, paired_interval
@@ -31,7 +32,10 @@ def run_replications(
 ) -> list[dict[str, Any]]:
     """Replication r uses the streams of (seed, r): the same r in two scenarios sees the same random numbers."""
     if replications < 1:
-        raise ValueError("at least one replication")
+        raise ValidationFailed(FieldError("replications", "at least one replication"))
+    if days is not None and days <= loaded.scenario.warmup_days:
+        msg = f"must be longer than the scenario's warm-up ({loaded.scenario.warmup_days:g} days)"
+        raise ValidationFailed(FieldError("days", msg))
     results: list[dict[str, Any]] = []
     if workers <= 1:
         for rep in range(replications):
@@ -79,7 +83,8 @@ def aggregate(loaded: LoadedScenario, results: list[dict[str, Any]], seed: int, 
         "target_hours": sc.target_hours,
         "declarations_per_replication": _ci([r["declarations"] for r in results]),
         "events_per_replication": _ci([r["events"] for r in results]),
-        "mser_truncated": [r["mser_truncated"] for r in results],
+        "mser_warmup_hours": [r["mser_warmup_hours"] for r in results],
+        "warmup_sufficient": all(r["mser_warmup_hours"] <= sc.warmup_days * 24.0 for r in results),
         "clearance_time_hours": _quantile_block([r["clearance_time_hours"] for r in results]),
         "share_within_target": _ci([r["share_within_target"] for r in results]),
         "pre_arrival_share": _ci([r["pre_arrival_share"] for r in results]),

@@ -38,21 +38,28 @@ OutDir = Annotated[Path | None, typer.Option("--out", help="folder for figures.j
 JsonOut = Annotated[Path | None, typer.Option("--json", help="also write the figures to this JSON file")]
 
 
+def _fail(exc: DomainError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc.detail}")
+    for fe in getattr(exc, "errors", []) or []:
+        err.print(f"  {fe.field}: {fe.message}")
+    return typer.Exit(code=2)
+
+
 def _load(name: str) -> LoadedScenario:
     try:
         return load_scenario(name)
     except DomainError as exc:
-        err.print(f"[red]error:[/red] {exc.detail}")
-        for fe in getattr(exc, "errors", []) or []:
-            err.print(f"  {fe.field}: {fe.message}")
-        raise typer.Exit(code=2) from exc
+        raise _fail(exc) from exc
 
 
 def _simulate(loaded: LoadedScenario, replications: int, workers: int, seed: int, days: float | None) -> dict[str, Any]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(f"{loaded.scenario.name}", total=replications)
-        results = run_replications(loaded, replications, seed, workers, days, lambda k: bar.advance(task, k))
+        try:
+            results = run_replications(loaded, replications, seed, workers, days, lambda k: bar.advance(task, k))
+        except DomainError as exc:
+            raise _fail(exc) from exc
     return aggregate(loaded, results, seed, days)
 
 
