@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, and_, insert, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from silkport.logistics.adapters.orm import (
@@ -36,6 +37,7 @@ from silkport.logistics.domain.sla import SlaResult, SlaStatus
 from silkport.logistics.domain.tracking import IndexEntry
 from silkport.logistics.services.ports import Alert, Booked, ConsignmentFilter
 from silkport.shared.clock import ensure_utc
+from silkport.shared.errors import Conflict
 from silkport.shared.paging import Page, decode_cursor, encode_cursor
 
 T = TypeVar("T")
@@ -102,7 +104,10 @@ class SqlConsignmentRepository:
         )
         self._fill(row, booked)
         self._s.add(row)
-        self._s.flush()  # the parent row first: legs and keys refer to it
+        try:
+            self._s.flush()  # the parent row first: legs and keys refer to it
+        except IntegrityError as exc:  # the same document booked concurrently
+            raise Conflict(f"{c.document.kind.value} {c.document.number} is already booked") from exc
         for i, leg in enumerate(c.legs):
             self._s.add(
                 LegRow(
@@ -375,10 +380,13 @@ class SqlEventStore:
             object_rows.extend(
                 {"object_id": e.object_id, "event_ref": ref, "event_time": at, "role": e.role} for e in entries
             )
-        for chunk in _chunks(event_rows, 1000):
-            self._s.execute(insert(_EVENTS), chunk)
-        for chunk in _chunks(object_rows, 1000):
-            self._s.execute(insert(_EVENT_OBJECTS), chunk)
+        try:
+            for chunk in _chunks(event_rows, 1000):
+                self._s.execute(insert(_EVENTS), chunk)
+            for chunk in _chunks(object_rows, 1000):
+                self._s.execute(insert(_EVENT_OBJECTS), chunk)
+        except IntegrityError as exc:  # another batch stored one of these event ids a moment ago
+            raise Conflict("an event of this batch was captured concurrently; send the batch again") from exc
 
     def events_about(self, object_ids: Iterable[str]) -> list[TrackingEvent]:
         seen: set[str] = set()
@@ -399,17 +407,18 @@ class SqlEventStore:
         found.sort(key=lambda t: (t[0], t[1]))
         return [t[2] for t in found]
 
-    def children_of(self, object_ids: Iterable[str]) -> set[str]:
+    def children_of(self, object_ids: Iterable[str]) -> dict[str, set[str]]:
         parent = aliased(EventObjectRow)
         child = aliased(EventObjectRow)
-        out: set[str] = set()
+        out: dict[str, set[str]] = {}
         for chunk in _chunks(sorted(set(object_ids))):
             stmt = (
-                select(child.object_id)
+                select(parent.object_id, child.object_id)
                 .join(parent, parent.event_ref == child.event_ref)
                 .where(parent.object_id.in_(chunk), parent.role == "parent", child.role == "child")
             )
-            out |= set(self._s.scalars(stmt))
+            for parent_id, child_id in self._s.execute(stmt):
+                out.setdefault(parent_id, set()).add(child_id)
         return out
 
 
@@ -454,7 +463,10 @@ class SqlAlertRepository:
                 acknowledged_by=alert.acknowledged_by,
             )
         )
-        self._s.flush()
+        try:
+            self._s.flush()
+        except IntegrityError as exc:  # raised concurrently by capture and the sweep
+            raise Conflict(f"consignment {alert.consignment_id} was alerted concurrently; try again") from exc
 
     def get(self, alert_id: str) -> Alert | None:
         row = self._s.get(SlaAlertRow, alert_id)

@@ -362,18 +362,36 @@ def _check_batch(events: Sequence[TrackingEvent]) -> None:
             raise ValidationFailed(FieldError(f"epcisBody.eventList[{i}]", str(exc))) from None
 
 
-def _descendants(uow: LogisticsUnitOfWork, roots: set[str], batch_children: Mapping[str, set[str]]) -> set[str]:
-    """The roots and everything (ever) aggregated into them, a few levels deep (train > wagon > container)."""
-    seen = set(roots)
+def _children_map(
+    uow: LogisticsUnitOfWork, roots: set[str], batch_children: Mapping[str, set[str]]
+) -> dict[str, set[str]]:
+    """Parent -> children (ever aggregated into it, stored or in this batch), a few levels down from the
+    roots (train > wagon > container): one query per level."""
+    out: dict[str, set[str]] = {}
     frontier = set(roots)
+    seen = set(roots)
     for _ in range(_AGGREGATE_DEPTH):
-        found = uow.events.children_of(frontier) if frontier else set()
-        for parent in frontier:
-            found |= batch_children.get(parent, set())
-        frontier = found - seen
         if not frontier:
             break
+        found = uow.events.children_of(frontier)
+        for parent in frontier:
+            children = found.get(parent, set()) | batch_children.get(parent, set())
+            if children:
+                out[parent] = children
+        reached = set().union(*out.values()) if out else set()
+        frontier = reached - seen
         seen |= frontier
+    return out
+
+
+def _reach(obj: str, children: Mapping[str, set[str]]) -> set[str]:
+    seen = {obj}
+    todo = [obj]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
     return seen
 
 
@@ -414,10 +432,11 @@ def capture(uow: LogisticsUnitOfWork, actor: Actor, events: Sequence[TrackingEve
         for e in new:
             n = normalised(e)
             if isinstance(n, AggregationEvent) and n.parent_id is not None:
-                children = set(n.child_epcs) | {q.epc_class for q in n.child_quantities}
-                batch_children.setdefault(n.parent_id, set()).update(children)
+                kids = set(n.child_epcs) | {q.epc_class for q in n.child_quantities}
+                batch_children.setdefault(n.parent_id, set()).update(kids)
         named = {entry.object_id for es in entries.values() for entry in es}
-        reach = {obj: _descendants(uow, {obj}, batch_children) for obj in named}
+        children = _children_map(uow, named, batch_children)
+        reach = {obj: _reach(obj, children) for obj in named}
         owners = uow.consignments.by_keys(set().union(*reach.values()) if reach else set())
         key_to_consignments: dict[str, set[str]] = {}
         for consignment_id, keys in owners.items():

@@ -97,8 +97,8 @@ class EventStore(Protocol):
         """Every stored event naming any of the (normalised) object ids, as captured."""
         ...
 
-    def children_of(self, object_ids: Iterable[str]) -> set[str]:
-        """Objects ever aggregated into any of these parents."""
+    def children_of(self, object_ids: Iterable[str]) -> dict[str, set[str]]:
+        """Parent -> the objects ever aggregated into it, for these parents."""
         ...
 
 
