@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from stdnum import iso6346
 
@@ -368,3 +370,85 @@ def test_malformed_itmatt_is_422_naming_the_item_and_stores_nothing(
         c.post("/api/v1/freight/mail/itmatt", json={"items": [item(1)]}, headers=people["trader_a"]).status_code == 403
     )
     assert count(zone, PostalItemRow) == 0
+
+
+def test_retried_bulk_upload_with_an_idempotency_key_stores_once(zone: Zone, people: dict[str, dict[str, str]]) -> None:
+    c = zone.client
+    headers = {**people["trader_a"], "Idempotency-Key": "bulk-2025-04-01"}
+    first = c.post("/api/v1/freight/vehicles/bulk", json={"rows": [vehicle(1), vehicle(2)]}, headers=headers)
+    again = c.post("/api/v1/freight/vehicles/bulk", json={"rows": [vehicle(1), vehicle(2)]}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert count(zone, VehicleExportRow) == 2
+
+
+def test_administrators_name_the_enterprise(zone: Zone, people: dict[str, dict[str, str]]) -> None:
+    c = zone.client
+    body = {"flight_number": "CZ6901", "flight_date": "2025-08-03", "origin": "URC", "destination": "ALA"}
+    r = c.post("/api/v1/freight/air/flights", json=body, headers=people["admin"])
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "enterprise_id"
+    r = c.post(
+        "/api/v1/freight/air/flights", json={**body, "enterprise_id": zone.enterprise_b}, headers=people["admin"]
+    )
+    assert r.status_code == 201
+    assert c.get(r.headers["Location"], headers=people["airline_b"]).status_code == 200
+    assert c.get(r.headers["Location"], headers=people["airline_a"]).status_code == 404
+    mine = {**body, "flight_date": "2025-08-04", "enterprise_id": zone.enterprise_b}
+    assert c.post("/api/v1/freight/air/flights", json=mine, headers=people["airline_a"]).status_code == 403
+
+
+def test_the_openapi_document_describes_the_freight_api(zone: Zone) -> None:
+    r = zone.client.get("/openapi.json")
+    assert r.status_code == 200
+    paths = r.json()["paths"]
+    for path in (
+        "/api/v1/freight/trains/{run_id}/transshipments",
+        "/api/v1/freight/vehicles/bulk",
+        "/api/v1/freight/vehicles/counts",
+        "/api/v1/freight/air/tonnage",
+        "/api/v1/freight/mail/itmatt",
+        "/api/v1/freight/mail/dispatches/{dispatch_id}/clearance",
+    ):
+        assert path in paths
+    assert "text/csv" in paths["/api/v1/freight/mail/itmatt"]["post"]["requestBody"]["content"]
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.text(max_size=30)
+    | st.sampled_from(["1e999", "NaN", "-0"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3),
+    max_leaves=8,
+)  # fmt: skip
+item_overrides = st.dictionaries(st.sampled_from([*itmatt.ITEM_COLUMNS, "contents"]), json_values, max_size=2)
+line_overrides = st.dictionaries(st.sampled_from(list(itmatt.LINE_COLUMNS)), json_values, max_size=2)
+vehicle_overrides = st.dictionaries(
+    st.sampled_from(["vin", "make", "model", "category", "destination", "exit_port", "exit_date", "declaration_id"]),
+    json_values,
+    max_size=2,
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.tuples(st.integers(1, 5), item_overrides, line_overrides), min_size=1, max_size=3),
+    st.lists(st.tuples(st.integers(1, 5), vehicle_overrides), min_size=1, max_size=3),
+)
+def test_valid_uploads_with_arbitrary_fields_changed_get_a_4xx_never_a_500(
+    zone: Zone,
+    people: dict[str, dict[str, str]],
+    items: list[tuple[int, dict[str, Any], dict[str, Any]]],
+    rows: list[tuple[int, dict[str, Any]]],
+) -> None:
+    bodies = []
+    for serial, over, line_over in items:
+        body = item(serial)
+        body["contents"] = [{**body["contents"][0], **line_over}]
+        bodies.append({**body, **over})
+    r = zone.client.post("/api/v1/freight/mail/itmatt", json={"items": bodies}, headers=people["operator_a"])
+    assert r.status_code in (201, 409, 422), r.text
+    vehicles = [{**vehicle(serial), **over} for serial, over in rows]
+    r = zone.client.post("/api/v1/freight/vehicles/bulk", json={"rows": vehicles}, headers=people["trader_a"])
+    assert r.status_code in (201, 409, 422), r.text
