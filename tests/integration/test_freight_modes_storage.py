@@ -159,3 +159,29 @@ def test_simultaneous_announcements_store_once(which: str, request: pytest.Fixtu
     with platform.session_factory() as s:
         assert s.scalar(select(func.count()).select_from(PostalItemRow)) == 1
         assert s.scalar(select(func.count()).select_from(VehicleExportRow)) == 1
+
+
+@pytest.mark.parametrize("which", ["sqlite_or_configured", "postgresql"])
+def test_simultaneous_loads_on_one_train_lose_no_container(which: str, request: pytest.FixtureRequest) -> None:
+    """The run is written whole under a row lock: concurrent loads serialise, none overwrites another."""
+    platform: Platform = request.getfixturevalue("platform" if which == "sqlite_or_configured" else "pg_platform")
+    run = modes.create_train_run(
+        platform.freight_uow(), OPERATOR, train_number="X9001", origin="CNURC", destination="BYMSQ", departure=T0
+    )
+    wagon = "31804552001" + luhn_check_digit("31804552001")
+    modes.add_wagon(platform.freight_uow(), OPERATOR, run.id, number=wagon, gauge=1435)
+    boxes = []
+    for i in range(8):
+        body = f"MSKU{i:06d}"
+        boxes.append(body + iso6346.calc_check_digit(body))
+
+    def load(box: str) -> None:
+        modes.load_container(platform.freight_uow(), OPERATOR, run.id, container=box, wagon=wagon, consignments=[])
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(load, boxes))
+    stored = modes.get_train_run(platform.freight_uow(), OPERATOR, run.id)
+    assert sorted(stored.placements) == sorted(boxes)
+    # the same container unloaded by four requests at once: one wins, the others are a 409
+    results = _race(platform, lambda: modes.unload_container(platform.freight_uow(), OPERATOR, run.id, boxes[0]))
+    assert sorted(results) == ["conflict"] * 3 + ["ok"]
