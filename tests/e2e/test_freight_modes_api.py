@@ -452,3 +452,20 @@ def test_valid_uploads_with_arbitrary_fields_changed_get_a_4xx_never_a_500(
     vehicles = [{**vehicle(serial), **over} for serial, over in rows]
     r = zone.client.post("/api/v1/freight/vehicles/bulk", json={"rows": vehicles}, headers=people["trader_a"])
     assert r.status_code in (201, 409, 422), r.text
+
+
+def test_an_item_waiting_in_one_dispatch_cannot_be_announced_in_another(
+    zone: Zone, people: dict[str, dict[str, str]]
+) -> None:
+    c = zone.client
+    post = people["operator_a"]
+    assert c.post("/api/v1/freight/mail/itmatt", json={"items": [item(1)]}, headers=post).status_code == 201
+    other = "CNKSSAKGFRUAAUN50002" + "001" + "9" + "0" + "0010"
+    r = c.post("/api/v1/freight/mail/itmatt", json={"items": [item(1, receptacle=other)]}, headers=post)
+    assert r.status_code == 409 and DISPATCH in r.json()["detail"]
+    assert c.post(f"/api/v1/freight/mail/dispatches/{DISPATCH}/clearance", headers=people["officer"]).status_code == 200
+    # once cleared (e.g. returned to sender), the same S10 item may travel again in a new dispatch
+    assert (
+        c.post("/api/v1/freight/mail/itmatt", json={"items": [item(1, receptacle=other)]}, headers=post).status_code
+        == 201
+    )

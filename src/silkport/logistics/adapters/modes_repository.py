@@ -391,3 +391,16 @@ class SqlMailRepository:
         if enterprise_id is not None:
             stmt = stmt.where(MailDispatchRow.enterprise_id == enterprise_id)
         return [self._dispatch(r) for r in self._s.scalars(stmt.limit(limit).offset(offset))]
+
+    def pending_dispatch_of(self, item_ids: Sequence[str]) -> dict[str, str]:
+        """Item id -> the not yet cleared dispatch that already carries it."""
+        found: dict[str, str] = {}
+        for start in range(0, len(item_ids), 500):
+            chunk = list(item_ids[start : start + 500])
+            stmt = (
+                select(PostalItemRow.item_id, PostalItemRow.dispatch_id)
+                .join(MailDispatchRow, MailDispatchRow.id == PostalItemRow.dispatch_id)
+                .where(PostalItemRow.item_id.in_(chunk), MailDispatchRow.state == DispatchState.RECEIVED.value)
+            )
+            found.update({str(item): str(dispatch) for item, dispatch in self._s.execute(stmt).tuples()})
+        return found

@@ -461,6 +461,13 @@ def receive_itmatt(
         by_dispatch.setdefault(receptacle_dispatch(item.receptacle_id), []).append(item)
     now_dispatches: list[Dispatch] = []
     with uow:
+        pending = uow.mail.pending_dispatch_of([i.item_id for i in items])
+        if pending:
+            item_id, dispatch_id = min(pending.items())
+            raise Conflict(
+                f"item {item_id} is already in dispatch {dispatch_id}, not yet cleared"
+                + (f" (and {len(pending) - 1} more)" if len(pending) > 1 else "")
+            )
         now = uow.clock.now()
         receptacles = 0
         for dispatch_id in sorted(by_dispatch):
