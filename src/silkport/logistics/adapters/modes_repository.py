@@ -402,5 +402,5 @@ class SqlMailRepository:
                 .join(MailDispatchRow, MailDispatchRow.id == PostalItemRow.dispatch_id)
                 .where(PostalItemRow.item_id.in_(chunk), MailDispatchRow.state == DispatchState.RECEIVED.value)
             )
-            found.update({str(item): str(dispatch) for item, dispatch in self._s.execute(stmt).tuples()})
+            found.update({str(item): str(dispatch) for item, dispatch in self._s.execute(stmt)})
         return found
