@@ -367,3 +367,21 @@ def test_an_item_must_travel_in_a_receptacle_of_its_dispatch() -> None:
     dispatch = Dispatch("CNKSSAKGFRUAAUN50002", "post", T0)
     with pytest.raises(ValidationFailed):
         dispatch.add(parse_item(raw_item(1)))
+
+
+def test_transshipments_are_in_time_order_between_departure_and_arrival() -> None:
+    run, standard, broad = run_with_wagons()
+    run.load(container(1), standard[0], [])
+    run.transship("CNHRS", T0 + timedelta(hours=10), [(container(1), broad[0])], BOG)
+    for at in (T0 - timedelta(minutes=1), T0 + timedelta(hours=9)):
+        with pytest.raises(ValidationFailed) as exc:
+            run.transship("BYBQT", at, [(container(1), standard[1])], BOG)
+        assert [e.field for e in exc.value.errors] == ["at"]
+    with pytest.raises(ValidationFailed):
+        run.record_arrival(T0 + timedelta(hours=9))
+    run.record_arrival(T0 + timedelta(days=12))
+    with pytest.raises(ValidationFailed):
+        run.transship("BYBQT", T0 + timedelta(days=13), [(container(1), standard[1])], BOG)
+    record = run.transship("BYBQT", T0 + timedelta(days=8), [(container(1), standard[1])], BOG)
+    assert (record.from_gauge, record.to_gauge) == (Gauge.BROAD, Gauge.STANDARD)
+    assert run.placements == {container(1): standard[1]}

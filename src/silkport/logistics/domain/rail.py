@@ -9,6 +9,7 @@ containers are lifted from the wagons of one gauge onto wagons of the other: a t
 with its time and place. The invariants the run keeps:
 
 - a container is on at most one wagon at a time;
+- transshipments are in time order, between departure and arrival;
 - a transshipment happens only at a break-of-gauge point, moves a container from a wagon of one gauge to
   a wagon of the *other* gauge of the same run, and names each container once;
 - a refused operation changes nothing.
@@ -142,6 +143,8 @@ class TrainRun:
             raise ValidationFailed(FieldError("arrival", "must carry a time zone"))
         if at < self.departure:
             raise ValidationFailed(FieldError("arrival", "cannot be before the departure"))
+        if self.transshipments and at < self.transshipments[-1].at:
+            raise ValidationFailed(FieldError("arrival", "cannot be before the train's last transshipment"))
         self.arrival = at
 
     # -- wagons and containers --------------------------------------------------------------------
@@ -204,6 +207,10 @@ class TrainRun:
             errors.append(FieldError("at", "must carry a time zone"))
         elif at < self.departure:
             errors.append(FieldError("at", "cannot be before the train's departure"))
+        elif self.transshipments and at < self.transshipments[-1].at:
+            errors.append(FieldError("at", "cannot be before the previous transshipment of this train"))
+        elif self.arrival is not None and at > self.arrival:
+            errors.append(FieldError("at", "cannot be after the train's arrival"))
         if not moves:
             errors.append(FieldError("moves", "name at least one container"))
         seen: set[str] = set()
