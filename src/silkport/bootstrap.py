@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from silkport.bonded.adapters.uow import SqlBondedUnitOfWork
 from silkport.bonded.adapters.uow import load_units as load_bonded_units
-from silkport.bonded.domain.model import DutyQuote
+from silkport.bonded.domain.model import DeclarationFacts, DutyQuote
 from silkport.bonded.services.handlers import BondedConfig
 from silkport.clearance.adapters.reference import load_recognition_policy, load_units, load_value_ranges
-from silkport.clearance.adapters.repository import SqlClearanceUnitOfWork
+from silkport.clearance.adapters.repository import SqlClearanceUnitOfWork, SqlDeclarationRepository
 from silkport.clearance.adapters.rulebook_file import default_rulebook
 from silkport.clearance.adapters.tariff_csv import sample_exchange_rates, sample_tariff
 from silkport.clearance.domain.duties import assess_duties
@@ -110,6 +110,24 @@ class ClearanceDutyCalculator:
         )  # fmt: skip
 
 
+class ClearanceDeclarations:
+    """Bonded reads the declarations goods enter and leave bond under (a read-only session of its own)."""
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    def facts(self, declaration_id: str) -> DeclarationFacts | None:
+        with self._sessions() as session:
+            d = SqlDeclarationRepository(session).get(declaration_id)
+        if d is None:
+            return None
+        c = d.content
+        kind = c.bonded_exit_kind.value if c.bonded_exit_kind else None
+        return DeclarationFacts(
+            d.id, c.type.value, c.declarant_id, d.status.value, kind, frozenset(i.hs6 for i in c.items)
+        )
+
+
 def _hs_subheading_exists(code: str) -> bool:
     entry = reference_data().hs(code)
     return entry is not None and entry.level == 6 and entry.in_nomenclature
@@ -166,7 +184,12 @@ class Platform:
         if not isinstance(config, BondedConfig):
             with self.zone_uow() as uow:
                 sites = uow.zone.office_codes()
-            config = BondedConfig(ClearanceDutyCalculator(self.clearance_config()), sites, load_bonded_units())
+            config = BondedConfig(
+                ClearanceDutyCalculator(self.clearance_config()),
+                sites,
+                load_bonded_units(),
+                declarations=ClearanceDeclarations(self.read_sessions()),
+            )
             self.extras["bonded_config"] = config
         return config
 

@@ -10,10 +10,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from silkport.bonded.services import handlers
+from silkport.clearance.schemas import content_from_json
+from silkport.clearance.services import handlers as clearance
 from silkport.enterprises.services import auth
-from silkport.shared.actor import SYSTEM, Role
+from silkport.shared.actor import SYSTEM, Actor, Role
 from silkport.shared.clock import FixedClock
 from tests.conftest import PASSWORD, Zone
+from tests.factories import declaration, item
 
 API = "/api/v1/bonded"
 
@@ -58,10 +61,33 @@ class Bonded:
         assert r.status_code == expect, r.text
         return r.json() if r.headers["content-type"].startswith("application") else r.text
 
+    def enterprise(self, who: str) -> str:
+        return {"a": self.zone.enterprise_a, "b": self.zone.enterprise_b}[who[-1]]
+
+    def declare(self, who: str, kind: str, hs: str = "610910", origin: str = "KZ") -> str:
+        """A declaration of ``who``'s enterprise filed with clearance (it clears at once: a green lane)."""
+        types = {
+            "entry": {"type": "bonded_entry"},
+            "re_export": {"type": "bonded_exit", "bonded_exit_kind": "re_export", "destination_country": "KZ"},
+            "consumption": {"type": "bonded_exit", "bonded_exit_kind": "release_for_consumption"},
+        }
+        enterprise = self.enterprise(who)
+        body = {**declaration(items=[item(hs_code=hs, origin_country=origin)], **types[kind]), "declarant": enterprise}
+        trader = Actor(f"t-{enterprise[:6]}", "trader", Role.TRADER, enterprise_id=enterprise)
+        platform = self.zone.platform
+        outcome = clearance.file_declaration(
+            platform.clearance_uow(), trader, platform.clearance_config(), content_from_json(body)
+        )
+        assert outcome.declaration.status.value == "cleared", outcome.declaration.status
+        return outcome.declaration.id
+
     def admit(self, who: str = "keeper_a", **over: Any) -> dict[str, Any]:
+        if "declaration_ref" not in over:
+            over["declaration_ref"] = self.declare(
+                who, "entry", over.get("hs_code", "610910"), over.get("origin", "KZ")
+            )
         body = {
             "site": "HRS-ROAD",
-            "declaration_ref": "BE-2025-0001",
             "hs_code": "610910",
             "description": "Cotton T-shirts",
             "origin": "KZ",
@@ -84,28 +110,30 @@ def bonded(zone: Zone) -> Bonded:
 
 
 def test_admission_transfer_withdrawals_and_reconciliation(bonded: Bonded) -> None:
-    lot = bonded.admit(key="adm-1")["lot"]
-    assert lot["status"] == "bonded" and lot["quantity"] == "1000.000" and lot["declaration_ref"] == "BE-2025-0001"
+    entry = bonded.declare("keeper_a", "entry")
+    lot = bonded.admit(key="adm-1", declaration_ref=entry)["lot"]
+    assert lot["status"] == "bonded" and lot["quantity"] == "1000.000" and lot["declaration_ref"] == entry
     # the same key again: the same movement, nothing booked twice
-    again = bonded.admit(key="adm-1")
+    again = bonded.admit(key="adm-1", declaration_ref=entry)
     assert again["lot"]["id"] == lot["id"]
     assert len(bonded.get("keeper_a", "/lots")) == 1
 
     t = bonded.post("keeper_a", "/transfers", {"from_site": "HRS-ROAD", "to_site": "KSS-TIR", "quantity": "300"})
     assert {p["quantity"] for p in t["postings"]} == {"-300.000", "300.000"}
+    rx = bonded.declare("keeper_a", "re_export")
     reexp = bonded.post(
         "keeper_a",
         "/withdrawals",
-        {"site": "KSS-TIR", "purpose": "re_export", "declaration_ref": "BX-RE-1", "quantity": "100"},
+        {"site": "KSS-TIR", "purpose": "re_export", "declaration_ref": rx, "quantity": "100"},
     )
-    assert reexp["duty"] is None and reexp["declaration_ref"] == "BX-RE-1"
+    assert reexp["duty"] is None and reexp["declaration_ref"] == rx
     home = bonded.post(
         "keeper_a",
         "/withdrawals",
         {
             "site": "HRS-ROAD",
             "purpose": "home_consumption",
-            "declaration_ref": "BX-HC-1",
+            "declaration_ref": bonded.declare("keeper_a", "consumption"),
             "lots": [{"lot": lot["id"], "quantity": "200"}],
         },
     )
@@ -150,7 +178,8 @@ def test_nothing_leaves_bond_without_a_declaration_and_never_below_zero(bonded: 
         headers=bonded.zone.headers("keeper_a"),
     )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "declaration_ref"
-    too_much = {"site": "HRS-ROAD", "purpose": "re_export", "declaration_ref": "BX-1", "quantity": "11"}
+    rx = bonded.declare("keeper_a", "re_export")
+    too_much = {"site": "HRS-ROAD", "purpose": "re_export", "declaration_ref": rx, "quantity": "11"}
     assert bonded.post("keeper_a", "/withdrawals", too_much, expect=409)["title"] == "Insufficient stock"
     named = {**too_much, "quantity": None, "lots": [{"lot": lot["id"], "quantity": "10.5"}]}
     bonded.post("keeper_a", "/withdrawals", named, expect=409)
@@ -216,14 +245,41 @@ def test_enterprises_see_and_move_only_their_own_stock(bonded: Bonded) -> None:
     body = {
         "site": "HRS-ROAD",
         "purpose": "re_export",
-        "declaration_ref": "BX-1",
+        "declaration_ref": bonded.declare("keeper_b", "re_export"),
         "lots": [{"lot": lot["id"], "quantity": "1"}],
     }
     bonded.post("keeper_b", "/withdrawals", body, expect=404)
     bonded.post("keeper_b", "/lots", {**_admission(), "owner": bonded.zone.enterprise_a}, expect=404)
     assert bonded.get("analyst", f"/lots/{lot['id']}")["id"] == lot["id"]
     bonded.post("admin", "/lots", _admission(), expect=422)  # zone staff name the owner
-    bonded.post("admin", "/lots", {**_admission(), "owner": bonded.zone.enterprise_b})
+    entry_b = bonded.declare("keeper_b", "entry", "847130", "CN")
+    bonded.post("admin", "/lots", {**_admission(declaration_ref=entry_b), "owner": bonded.zone.enterprise_b})
+
+
+def test_goods_enter_and_leave_bond_only_under_the_right_cleared_declaration(bonded: Bonded) -> None:
+    def refused(path: str, body: dict[str, Any], who: str = "keeper_a") -> str:
+        problem = bonded.post(who, path, body, expect=422)
+        assert problem["errors"][0]["field"] == "declaration_ref"
+        message: str = problem["errors"][0]["message"]
+        return message
+
+    assert "no such declaration" in refused("/lots", _admission(declaration_ref="BE-NOT-FILED"))
+    laptops_b = bonded.declare("keeper_b", "entry", "847130", "CN")
+    assert "another enterprise" in refused("/lots", _admission(declaration_ref=laptops_b))
+    shirts = bonded.declare("keeper_a", "entry", "610910", "KZ")
+    assert "does not declare HS 847130" in refused("/lots", _admission(declaration_ref=shirts))
+    exit_decl = bonded.declare("keeper_a", "re_export", "847130", "CN")
+    assert "bonded_entry needed" in refused("/lots", _admission(declaration_ref=exit_decl))
+    lot = bonded.post(
+        "keeper_a", "/lots", _admission(declaration_ref=bonded.declare("keeper_a", "entry", "847130", "CN"))
+    )
+    out = {"site": "HRS-ROAD", "lots": [{"lot": lot["lot"]["id"], "quantity": "1"}]}
+    # a re-export declaration does not release for consumption, nor the reverse
+    assert "needed" in refused("/withdrawals", {**out, "purpose": "home_consumption", "declaration_ref": exit_decl})
+    home = bonded.declare("keeper_a", "consumption", "847130", "CN")
+    assert "needed" in refused("/withdrawals", {**out, "purpose": "re_export", "declaration_ref": home})
+    assert bonded.post("keeper_a", "/withdrawals", {**out, "purpose": "re_export", "declaration_ref": exit_decl})
+    assert len(bonded.get("keeper_a", "/movements")) == 2  # the admission and the one withdrawal
 
 
 def test_handling_with_norm_process_loss_and_shortage_alert(bonded: Bonded) -> None:
@@ -310,8 +366,8 @@ def test_losses_within_and_beyond_allowance(bonded: Bonded) -> None:
 
 def test_stocktake_discrepancies_decided_by_customs(bonded: Bonded) -> None:
     a = bonded.admit(quantity="100")["lot"]
-    b = bonded.admit(quantity="50", declaration_ref="BE-2")["lot"]
-    c = bonded.admit(quantity="20", declaration_ref="BE-3")["lot"]
+    b = bonded.admit(quantity="50")["lot"]
+    c = bonded.admit(quantity="20")["lot"]
     counts = bonded.post(
         "keeper_a",
         "/stocktakes",
@@ -383,13 +439,19 @@ def test_aircraft_maintenance_work_order(bonded: Bonded, clock: FixedClock) -> N
     fit_foreign = bonded.post(
         "keeper_a",
         f"/work-orders/{foreign['id']}/fit",
-        {"lots": [{"lot": parts["id"], "quantity": "4"}], "declaration_ref": "RX-1"},
+        {
+            "lots": [{"lot": parts["id"], "quantity": "4"}],
+            "declaration_ref": bonded.declare("keeper_a", "re_export", "880730"),
+        },
     )
     assert fit_foreign["duty"] is None and fit_foreign["postings"][1]["account"].startswith("re_export:")
     fit_domestic = bonded.post(
         "keeper_a",
         f"/work-orders/{domestic['id']}/fit",
-        {"lots": [{"lot": parts["id"], "quantity": "3"}], "declaration_ref": "HC-1"},
+        {
+            "lots": [{"lot": parts["id"], "quantity": "3"}],
+            "declaration_ref": bonded.declare("keeper_a", "consumption", "880730"),
+        },
     )
     assert Decimal(fit_domestic["duty"]["total"]) > 0
     removed = bonded.post(
@@ -411,11 +473,16 @@ def test_aircraft_maintenance_work_order(bonded: Bonded, clock: FixedClock) -> N
     home = {
         "site": "HRS-ROAD",
         "purpose": "home_consumption",
-        "declaration_ref": "HC-2",
+        "declaration_ref": bonded.declare("keeper_a", "consumption", "880730"),
         "lots": [{"lot": removed["id"], "quantity": "1"}],
     }
     assert bonded.post("keeper_a", "/withdrawals", home, expect=409)["title"] == "Illegal state transition"
-    bonded.post("keeper_a", f"/lots/{removed['id']}/release", {"declaration_ref": "HC-3"}, expect=409)
+    bonded.post(
+        "keeper_a",
+        f"/lots/{removed['id']}/release",
+        {"declaration_ref": bonded.declare("keeper_a", "consumption", "880730")},
+        expect=409,
+    )
     bonded.post(
         "keeper_a",
         "/destructions",
@@ -435,7 +502,7 @@ def test_aircraft_maintenance_work_order(bonded: Bonded, clock: FixedClock) -> N
         {
             "site": "HRS-ROAD",
             "purpose": "re_export",
-            "declaration_ref": "RX-2",
+            "declaration_ref": bonded.declare("keeper_a", "re_export", "880730"),
             "lots": [{"lot": engine["id"], "quantity": "1"}],
         },
     )
@@ -450,7 +517,7 @@ def test_aviation_fuel_uplifts_monthly_declaration_and_dips(bonded: Bonded, cloc
         "/fuel/receipts",
         {
             "tank": "URC-AIR/T1",
-            "delivery_ref": "BE-FUEL-1",
+            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911"),
             "litres_15c": "50000",
             "value": "30000.00",
             "currency": "USD",
@@ -463,7 +530,7 @@ def test_aviation_fuel_uplifts_monthly_declaration_and_dips(bonded: Bonded, cloc
         "/fuel/receipts",
         {
             "tank": "URC-AIR/T1",
-            "delivery_ref": "BE-FUEL-2",
+            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911"),
             "litres_15c": "50000",
             "value": "31000.00",
             "currency": "USD",

@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,26 @@ from sqlalchemy.exc import IntegrityError
 
 from silkport.bonded.domain.model import AccountKind, Category, InsufficientStock, MovementKind, account_id
 from silkport.bonded.services import handlers
-from silkport.bonded.services.handlers import Admission, Handling, HandlingOutput, Pick, Transfer, Uplift, Withdrawal
+from silkport.bonded.services.handlers import (
+    Admission,
+    BondedConfig,
+    Handling,
+    HandlingOutput,
+    Pick,
+    Transfer,
+    Uplift,
+    Withdrawal,
+)
 from silkport.bootstrap import Platform
 from silkport.infra.audit import verify_chain
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import DomainError
+
+
+def ledger_config(platform: Platform) -> BondedConfig:
+    """The platform's configuration without the declaration lookup: these tests are about the ledger's
+    mechanics; declarations filed with clearance are exercised in tests/e2e/test_bonded_api.py."""
+    return replace(platform.bonded_config(), declarations=None)
 
 
 def keeper(owner: str) -> Actor:
@@ -52,7 +68,7 @@ def admit(platform: Platform, owner: str, q: str, site: str = "HRS-ROAD", **over
         currency="USD",
         **over,
     )
-    _, lot = handlers.admit(platform.bonded_uow, keeper(owner), platform.bonded_config(), cmd)
+    _, lot = handlers.admit(platform.bonded_uow, keeper(owner), ledger_config(platform), cmd)
     return lot.id
 
 
@@ -73,7 +89,7 @@ def test_many_withdrawals_race_for_a_small_lot(platform: Platform) -> None:
     """Eight writers, five units: exactly five withdrawals succeed, on SQLite and PostgreSQL alike."""
     owner = uuid.uuid4().hex
     lot = admit(platform, owner, "5")
-    config = platform.bonded_config()
+    config = ledger_config(platform)
     barrier = threading.Barrier(8)
 
     def one(_: int) -> str:
@@ -110,7 +126,7 @@ def test_two_withdrawals_race_for_the_last_unit_on_postgresql(pg_platform: Platf
     platform = pg_platform
     owner = uuid.uuid4().hex
     lot = admit(platform, owner, "1")
-    config = platform.bonded_config()
+    config = ledger_config(platform)
     actor = keeper(owner)
     first = platform.bonded_uow()
     first.__enter__()
@@ -144,7 +160,7 @@ def test_two_withdrawals_race_for_the_last_unit_on_postgresql(pg_platform: Platf
 def test_the_same_key_concurrently_books_one_movement(platform: Platform) -> None:
     owner = uuid.uuid4().hex
     lot = admit(platform, owner, "10")
-    config = platform.bonded_config()
+    config = ledger_config(platform)
     barrier = threading.Barrier(6)
 
     def one(_: int) -> str:
@@ -255,7 +271,7 @@ def test_a_process_killed_during_a_movement_leaves_it_whole_or_absent(
     handlers.transfer_stock(
         platform.bonded_uow,
         keeper(owner),
-        platform.bonded_config(),
+        ledger_config(platform),
         Transfer("HRS-ROAD", "KSS-TIR", Pick(((lot, "1"),))),
     )
     assert_ledger_sound(platform)
@@ -272,7 +288,7 @@ class BondedServicesMachine(RuleBasedStateMachine):
         super().__init__()
         self.owner = uuid.uuid4().hex
         self.actor = keeper(self.owner)
-        self.config = self.platform.bonded_config()
+        self.config = ledger_config(self.platform)
         self.model: dict[tuple[str, str], Decimal] = {}  # (site, lot) -> quantity held
         self.lots: list[str] = []
         self.fuel: list[str] = []

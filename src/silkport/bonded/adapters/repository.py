@@ -270,9 +270,7 @@ class SqlBondedRepository:
             cond = [_BALANCES.c.account_id == account_id, _BALANCES.c.lot_id == lot_id]
             if not negative_ok and delta < 0:
                 cond.append(_BALANCES.c.quantity + delta >= 0)
-            result = conn.execute(
-                update(_BALANCES).where(and_(*cond)).values(quantity=_BALANCES.c.quantity + delta)
-            )
+            result = conn.execute(update(_BALANCES).where(and_(*cond)).values(quantity=_BALANCES.c.quantity + delta))
             if result.rowcount == 1:
                 continue
             if delta < 0 and not negative_ok:

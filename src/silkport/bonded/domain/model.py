@@ -541,3 +541,60 @@ class WorkOrderStatus(StrEnum):
 def check_edge(what: str, edges: Mapping[StrEnum, frozenset[StrEnum]], current: StrEnum, target: StrEnum) -> None:
     if target not in edges.get(current, frozenset()):
         raise IllegalTransition(what, current.value, target.value)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the declarations goods enter and leave bond under
+
+
+@dataclass(frozen=True, slots=True)
+class DeclarationFacts:
+    """What the ledger needs to know of a customs declaration (from clearance, through a port)."""
+
+    id: str
+    type: str  # bonded_entry, bonded_exit, import, export, transit
+    declarant_id: str
+    status: str
+    bonded_exit_kind: str | None  # re_export | release_for_consumption
+    hs6: frozenset[str]  # the items' HS subheadings
+
+
+class Purpose(StrEnum):
+    ENTRY = "entry"  # admission under bond
+    RE_EXPORT = "re_export"
+    CONSUMPTION = "consumption"  # release for home consumption
+
+
+#: declaration (type, bonded exit kind) that may carry each purpose
+PURPOSE_TYPES: Mapping[Purpose, frozenset[tuple[str, str | None]]] = {
+    Purpose.ENTRY: frozenset({("bonded_entry", None)}),
+    Purpose.RE_EXPORT: frozenset({("bonded_exit", "re_export"), ("export", None)}),
+    Purpose.CONSUMPTION: frozenset({("bonded_exit", "release_for_consumption"), ("import", None)}),
+}
+#: customs has finished with the declaration: goods may move under it
+DECLARATION_CLEARED = frozenset({"cleared", "released", "exited"})
+
+
+def check_declaration(
+    facts: DeclarationFacts | None, purpose: Purpose, owner_id: str, hs_codes: Iterable[str], field: str
+) -> None:
+    """The declaration exists, is the owner's, of the right type for the purpose, cleared by customs, and
+    declares every HS subheading the movement carries."""
+    if facts is None:
+        raise ValidationFailed(FieldError(field, "no such declaration in clearance"))
+    problems = []
+    if facts.declarant_id != owner_id:
+        problems.append("was lodged by another enterprise")
+    kind = (facts.type, facts.bonded_exit_kind if facts.type == "bonded_exit" else None)
+    if kind not in PURPOSE_TYPES[purpose]:
+        wanted = " or ".join(sorted(f"{t}{'/' + k if k else ''}" for t, k in PURPOSE_TYPES[purpose]))
+        problems.append(
+            f"is a {facts.type}{'/' + facts.bonded_exit_kind if facts.bonded_exit_kind else ''}: {wanted} needed"
+        )
+    if facts.status not in DECLARATION_CLEARED:
+        problems.append(f"is {facts.status}, not yet cleared by customs")
+    missing = sorted({hs[:6] for hs in hs_codes} - facts.hs6)
+    if missing:
+        problems.append(f"does not declare HS {', '.join(missing)}")
+    if problems:
+        raise ValidationFailed(FieldError(field, f"declaration {facts.id} " + "; ".join(problems)))

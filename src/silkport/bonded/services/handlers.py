@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -35,8 +35,10 @@ from silkport.bonded.domain.model import (
     Movement,
     MovementKind,
     Posting,
+    Purpose,
     WorkOrderStatus,
     account_id,
+    check_declaration,
     check_edge,
     check_movement,
     is_domestic_airport,
@@ -49,7 +51,7 @@ from silkport.bonded.domain.model import (
     split_consumption,
     transfer,
 )
-from silkport.bonded.services.ports import BondedUnitOfWork, DutyCalculator
+from silkport.bonded.services.ports import BondedUnitOfWork, DeclarationLookup, DutyCalculator
 from silkport.shared.actor import Actor, Role
 from silkport.shared.codes import is_country, is_currency
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
@@ -95,6 +97,21 @@ class BondedConfig:
     shortage_duty: Decimal = Decimal(500)  # ... or with duty over 500 CNY raises an alert
     fuel_tolerance_pct: Decimal = Decimal("0.5")
     home_country: str = "CN"
+    #: clearance's declarations; None checks references for shape only (ledger-mechanics tests, the bench)
+    declarations: DeclarationLookup | None = None
+
+
+def _declared(
+    config: BondedConfig,
+    ref: str,
+    purpose: Purpose,
+    owner: str,
+    hs_codes: Iterable[str],
+    field: str = "declaration_ref",
+) -> None:
+    """Goods enter and leave bond only under a cleared declaration of the owner that declares them."""
+    if config.declarations is not None:
+        check_declaration(config.declarations.facts(ref), purpose, owner, hs_codes, field)
 
 
 def new_id() -> str:
@@ -423,6 +440,8 @@ def admit(
     allowance = percent(cmd.loss_allowance_pct, "loss_allowance_pct")
     declaration = _ref(cmd.declaration_ref, "declaration_ref")
     assert declaration is not None
+    if cmd.status is CustomsStatus.BONDED:
+        _declared(config, declaration, Purpose.ENTRY, owner, [cmd.hs_code])
     lot_holder: list[Lot] = []
 
     def work(uow: BondedUnitOfWork) -> Movement:
@@ -743,11 +762,17 @@ def withdraw(
         sink = _contra(uow, sink_kind, owner)
         postings: list[Posting] = []
         quotes: dict[str, DutyQuote] = {}
-        for lot, q in _pick(uow, actor, stock, _checked_pick(config, uow, cmd.pick)):
+        picked = _pick(uow, actor, stock, _checked_pick(config, uow, cmd.pick))
+        for lot, q in picked:
             lot.check_may_enter(sink_kind)
             postings += transfer(stock.id, sink.id, lot.id, q)
             if sink_kind is AccountKind.CONSUMPTION and lot.status is CustomsStatus.BONDED:
                 quotes[lot.id] = _quote(config, lot, q, _day(uow.clock.now()))
+        bonded = [lot.hs_code for lot, _ in picked if lot.status is CustomsStatus.BONDED]
+        if bonded:
+            purpose = Purpose.CONSUMPTION if sink_kind is AccountKind.CONSUMPTION else Purpose.RE_EXPORT
+            assert declaration is not None
+            _declared(config, declaration, purpose, owner, bonded)
         return post(
             uow,
             actor,
@@ -774,6 +799,8 @@ def release_in_place(
         if lot is None or not actor.sees_enterprise(lot.owner_id):
             raise NotFound(f"lot {lot_id} not found")
         target = lot.change_status(CustomsStatus.DUTY_PAID)
+        assert declaration is not None
+        _declared(config, declaration, Purpose.CONSUMPTION, lot.owner_id, [lot.hs_code])
         held = uow.bonded.lot_total_in(lot.id, [AccountKind.STOCK, AccountKind.WORK_ORDER])
         quote = _quote(config, lot, held, _day(uow.clock.now())) if held > 0 else None
         uow.bonded.set_lot(lot.id, status=target.value)
@@ -1290,7 +1317,13 @@ def fit_parts(
         checked = _checked_pick(config, uow, Pick(tuple(lots)))
         if not checked.lots:
             raise ValidationFailed(FieldError("lots", "name the parts fitted"))
-        for lot, q in _pick(uow, actor, account, checked):
+        picked = _pick(uow, actor, account, checked)
+        bonded = [lot.hs_code for lot, _ in picked if lot.status is CustomsStatus.BONDED]
+        if bonded:
+            purpose = Purpose.CONSUMPTION if wo["domestic"] else Purpose.RE_EXPORT
+            assert declaration is not None
+            _declared(config, declaration, purpose, owner, bonded)
+        for lot, q in picked:
             lot.check_may_enter(sink_kind)
             postings += transfer(account.id, sink.id, lot.id, q)
             if sink_kind is AccountKind.CONSUMPTION and lot.status is CustomsStatus.BONDED:

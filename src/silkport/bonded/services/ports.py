@@ -8,7 +8,16 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from silkport.bonded.domain.model import Account, AccountKind, Available, DutyQuote, Line, Lot, Movement
+from silkport.bonded.domain.model import (
+    Account,
+    AccountKind,
+    Available,
+    DeclarationFacts,
+    DutyQuote,
+    Line,
+    Lot,
+    Movement,
+)
 from silkport.shared.audit import AuditTrail
 from silkport.shared.clock import Clock
 
@@ -79,3 +88,9 @@ class BondedUnitOfWork(Protocol):
     ) -> None: ...
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
+
+
+class DeclarationLookup(Protocol):
+    """Clearance's declarations, read-only (wired in bootstrap): what admits goods to bond and releases them."""
+
+    def facts(self, declaration_id: str) -> DeclarationFacts | None: ...
