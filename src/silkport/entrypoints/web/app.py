@@ -14,6 +14,7 @@ from silkport.disputes import api as disputes_api
 from silkport.enterprises import api as enterprises_api
 from silkport.enterprises.services import auth
 from silkport.entrypoints.web import declaration_pages, ops, pages, partners, webhooks
+from silkport.entrypoints.web import twin as twin_web
 from silkport.infra.idempotency import IdempotencyMiddleware
 from silkport.infra.logs import configure_logging
 from silkport.infra.middleware import BodyLimitMiddleware, Metrics, ObservabilityMiddleware
@@ -25,6 +26,7 @@ from silkport.logistics import modes_api
 from silkport.shared.actor import Actor
 from silkport.shared.errors import AuthenticationFailed, PermissionDenied
 from silkport.transit import api as transit_api
+from silkport.twin.runs import TwinRuns
 from silkport.zone import api as zone_api
 from silkport.zone import refdata_api
 
@@ -71,6 +73,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.state.platform = platform
     app.state.metrics = metrics
     app.state.authenticate = _authenticator(platform)
+    twin_runs = TwinRuns()
     app.state.services = {
         "enterprises": platform.enterprises_uow,
         "zone": platform.zone_uow,
@@ -87,6 +90,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
         "partner_dispatcher": platform.partner_dispatcher,
         "partner_receiver": platform.partner_receiver,
         "partner_processor": platform.partner_processor,
+        "twin_runs": lambda: twin_runs,
     }
     install_problem_handlers(app)
     # outermost first: ids/metrics see everything, then the size limit, then idempotency
@@ -110,5 +114,6 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(disputes_api.router)
     app.include_router(pages.router)
     app.include_router(declaration_pages.router)
+    app.include_router(twin_web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
