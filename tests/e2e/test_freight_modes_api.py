@@ -345,6 +345,10 @@ def test_itmatt_then_bulk_clearance_answers_every_item_once(zone: Zone, people: 
     got = c.get(url, headers=post).json()
     assert got["state"] == "cleared" and got["outcomes"] == {"released": 1, "held": 2, "returned": 1}
     assert len(got["receptacles"]) == 2
+    assert got["receptacle_list"] == [
+        {"id": RECEPTACLE, "declared_weight_kg": "12.5", "items": 2, "items_gross_weight_kg": "1.600"},
+        {"id": RECEPTACLE_2, "declared_weight_kg": "8.0", "items": 2, "items_gross_weight_kg": "1.100"},
+    ]
     assert c.get(url, headers=people["operator_b"]).status_code == 404
     assert c.post("/api/v1/freight/mail/itmatt", json={"items": [item(9)]}, headers=post).status_code == 409
     [cleared] = events(zone, "freight.mail.dispatch_cleared")

@@ -288,7 +288,9 @@ def get_dispatch(dispatch_id: str, uow: Uow, actor: CurrentActor) -> DispatchOut
         answer = d.answers.get(item_id)
         body["outcome"] = answer.outcome.value if answer else None
         items.append(body)
-    return DispatchOut(**DispatchSummary.of(d).model_dump(), item_list=items)
+    return DispatchOut(
+        **DispatchSummary.of(d).model_dump(), receptacle_list=DispatchOut.receptacles_of(d), item_list=items
+    )
 
 
 @router.post("/mail/dispatches/{dispatch_id}/clearance", response_model=CusrspOut)

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from silkport.logistics.domain.air import Flight, MonthTonnage
-from silkport.logistics.domain.mail import Dispatch
+from silkport.logistics.domain.mail import Dispatch, receptacle_weight_kg
 from silkport.logistics.domain.rail import TrainRun, Transshipment
 from silkport.logistics.domain.vehicles import VehicleExport
 
@@ -259,8 +259,34 @@ class DispatchSummary(BaseModel):
         )  # fmt: skip
 
 
+class ReceptacleOut(BaseModel):
+    id: str
+    #: the weight the S9 identifier declares (hectograms -> kg)
+    declared_weight_kg: Decimal
+    items: int
+    items_gross_weight_kg: Decimal
+
+
 class DispatchOut(DispatchSummary):
+    receptacle_list: list[ReceptacleOut]
     item_list: list[dict[str, Any]]
+
+    @staticmethod
+    def receptacles_of(d: Dispatch) -> list[ReceptacleOut]:
+        out = []
+        for r in d.receptacles:
+            inside = [i for i in d.items.values() if i.receptacle_id == r]
+            out.append(
+                ReceptacleOut(
+                    id=r,
+                    declared_weight_kg=receptacle_weight_kg(r).quantize(Decimal("0.1")),
+                    items=len(inside),
+                    items_gross_weight_kg=sum((i.gross_weight_kg for i in inside), Decimal(0)).quantize(
+                        Decimal("0.001")
+                    ),
+                )
+            )
+        return out
 
 
 class ItmattOut(BaseModel):
