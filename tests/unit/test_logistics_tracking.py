@@ -34,6 +34,7 @@ from silkport.logistics.domain.epcis import (
 from silkport.logistics.domain.tracking import (
     index_entries,
     is_release_step,
+    may_move,
     normalise_object_id,
     normalised,
     replay,
@@ -52,8 +53,9 @@ T0 = datetime(2025, 9, 1, 2, 0, tzinfo=UTC)
         ("urn:silkport:container:CSQU3054383", "CSQU3054383"),
         ("urn:silkport:vehicle:lsvau2180n2183294", "LSVAU2180N2183294"),
         ("urn:silkport:wagon:52718364", "52718364"),
-        ("x8001-1", "X8001-1"),
-        ("CMR-2025-0001", "CMR-2025-0001"),
+        ("x8001-1", "X80011"),
+        ("CMR-2025-0001", "CMR20250001"),
+        ("21 81 2471 217-3", "218124712173"),
         ("urn:epc:id:sgtin:0614141.107346.2018", "urn:epc:id:sgtin:0614141.107346.2018"),
         ("https://id.gs1.org/00/106141412345678908", "https://id.gs1.org/00/106141412345678908"),
         ("urn:epc:id:bic:CSQU3054384", "urn:epc:id:bic:CSQU3054384"),  # bad check digit: kept as sent
@@ -66,13 +68,18 @@ def test_object_ids_normalise(raw: str, expected: str) -> None:
 def test_empty_or_huge_object_ids_are_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
         normalise_object_id("  ")
+    with pytest.raises(ValueError, match="separators"):
+        normalise_object_id(" - ./")
     with pytest.raises(ValueError, match="longer"):
         normalise_object_id("A" * 501)
 
 
-@given(st.text(min_size=1, max_size=60).filter(lambda s: s.strip() and len(s.strip()) <= 500))
+@given(st.text(min_size=1, max_size=60))
 def test_normalising_is_idempotent(raw: str) -> None:
-    once = normalise_object_id(raw)
+    try:
+        once = normalise_object_id(raw)
+    except ValueError:
+        return
     assert normalise_object_id(once) == once
 
 
@@ -116,7 +123,7 @@ def test_index_entries_name_every_object_once_with_its_role() -> None:
         epcs=("C1",),
         biz_transactions=(BizTransaction("DEC-1", "declaration"),),
     )
-    assert {e.object_id for e in index_entries(tx)} == objects_of(normalised(tx)) == {"C1", "DEC-1"}
+    assert {e.object_id for e in index_entries(tx)} == objects_of(normalised(tx)) == {"C1", "DEC1"}
 
 
 def booked() -> Consignment:
@@ -194,3 +201,21 @@ def test_replay_is_independent_of_arrival_order_and_follows_legal_edges(rnd: ran
     assert status is a.status
     again, _ = replay(replace(a), chosen)  # replaying a replayed consignment starts from its booking
     assert (again.status, again.legs) == (a.status, a.legs)
+
+
+STEPS = st.sampled_from(["departing", "arriving", "receiving", "inspecting", "holding", "transporting", "loading",
+                         "urn:silkport:bizstep:released", None])  # fmt: skip
+DISPOSITIONS = st.sampled_from([None, "in_transit", "damaged", "container_closed", "active", "unknown"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), STEPS, DISPOSITIONS, st.sampled_from([None, "CNKSS", "CNTRT", "KGFRU"])),
+                max_size=12))  # fmt: skip
+def test_events_that_may_not_move_change_nothing(spec: list[tuple[int, str | None, str | None, str | None]]) -> None:
+    events = [_event(f"g{i}", h, step, ("X",), where, disp) for i, (h, step, disp, where) in enumerate(spec)]
+    movers = [e for e in events if may_move(e)]
+    with_all, _ = replay(booked(), events)
+    only_movers, _ = replay(booked(), movers)
+    assert (with_all.status, with_all.legs, with_all.milestones) == (
+        only_movers.status, only_movers.legs, only_movers.milestones,
+    )  # fmt: skip

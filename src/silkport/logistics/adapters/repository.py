@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, and_, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from silkport.logistics.adapters.orm import (
     ConsignmentKeyRow,
@@ -388,37 +388,32 @@ class SqlEventStore:
         except IntegrityError as exc:  # another batch stored one of these event ids a moment ago
             raise Conflict("an event of this batch was captured concurrently; send the batch again") from exc
 
-    def events_about(self, object_ids: Iterable[str]) -> list[TrackingEvent]:
-        seen: set[str] = set()
-        found: list[tuple[datetime, str, TrackingEvent]] = []
+    def events_about(self, object_ids: Iterable[str]) -> builtins.list[TrackingEvent]:
+        # two index lookups (object -> refs, refs -> events): never a join the planner could turn into a scan
+        refs: set[str] = set()
         for chunk in _chunks(sorted(set(object_ids))):
-            stmt = (
-                select(TrackingEventRow.ref, TrackingEventRow.body, TrackingEventRow.record_time)
-                .join(EventObjectRow, EventObjectRow.event_ref == TrackingEventRow.ref)
-                .where(EventObjectRow.object_id.in_(chunk))
-                .order_by(EventObjectRow.event_time)
-            )
-            for ref, body, record_time in self._s.execute(stmt):
-                if ref in seen:
-                    continue
-                seen.add(ref)
-                event = _event_of(body, record_time)
-                found.append((event.event_time, event.event_id, event))
-        found.sort(key=lambda t: (t[0], t[1]))
-        return [t[2] for t in found]
+            refs.update(self._s.scalars(select(EventObjectRow.event_ref).where(EventObjectRow.object_id.in_(chunk))))
+        found: list[TrackingEvent] = []
+        for chunk in _chunks(sorted(refs)):
+            stmt = select(TrackingEventRow.body, TrackingEventRow.record_time).where(TrackingEventRow.ref.in_(chunk))
+            found.extend(_event_of(body, record_time) for body, record_time in self._s.execute(stmt))
+        found.sort(key=lambda e: (e.event_time, e.event_id))
+        return found
 
     def children_of(self, object_ids: Iterable[str]) -> dict[str, set[str]]:
-        parent = aliased(EventObjectRow)
-        child = aliased(EventObjectRow)
-        out: dict[str, set[str]] = {}
+        parents: dict[str, str] = {}  # event ref -> the parent it packs into
         for chunk in _chunks(sorted(set(object_ids))):
-            stmt = (
-                select(parent.object_id, child.object_id)
-                .join(parent, parent.event_ref == child.event_ref)
-                .where(parent.object_id.in_(chunk), parent.role == "parent", child.role == "child")
+            stmt = select(EventObjectRow.event_ref, EventObjectRow.object_id).where(
+                EventObjectRow.object_id.in_(chunk), EventObjectRow.role == "parent"
             )
-            for parent_id, child_id in self._s.execute(stmt):
-                out.setdefault(parent_id, set()).add(child_id)
+            parents.update((ref, obj) for ref, obj in self._s.execute(stmt))
+        out: dict[str, set[str]] = {}
+        for chunk in _chunks(sorted(parents)):
+            stmt = select(EventObjectRow.event_ref, EventObjectRow.object_id).where(
+                EventObjectRow.event_ref.in_(chunk), EventObjectRow.role == "child"
+            )
+            for ref, child in self._s.execute(stmt):
+                out.setdefault(parents[ref], set()).add(child)
         return out
 
 

@@ -10,11 +10,12 @@ however it is written:
   ``urn:silkport:vehicle:LSVAU2180N2183294``) names the plain ``<id>``, normalised as below;
 * an EPC or any other URI (anything else with a ``:``) is kept exactly as sent (trimmed), except the EPC
   ``bic`` scheme (``urn:epc:id:bic:CSQU3054383``), which becomes the plain ISO 6346 container number;
-* a plain identifier is trimmed, upper-cased and its inner spaces dropped; if, with hyphens, dots and
-  slashes dropped too, it is a valid air waybill (11 digits), UPU S10 item id, ISO 6346 container
-  number or VIN, that compact form is the id (``784-1234 5675`` -> ``78412345675``,
-  ``rr 123 456 785 cn`` -> ``RR123456785CN``, ``CSQU 305438-3`` -> ``CSQU3054383``). Anything else
-  (train numbers, wagon numbers, consignment ids, seals) keeps its hyphens: ``x8001-1`` -> ``X8001-1``.
+* a plain identifier (no ``:``) loses its spaces, hyphens, dots and slashes and is upper-cased, the way
+  the transport documents' own normalisers write numbers: ``784-1234 5675`` -> ``78412345675`` (AWB),
+  ``rr 123 456 785 cn`` -> ``RR123456785CN`` (S10), ``CSQU 305438-3`` -> ``CSQU3054383`` (ISO 6346),
+  ``21 81 2471 217-3`` -> ``218124712173`` (UIC wagon), ``x8001-1`` -> ``X80011`` (a train),
+  ``CMR-2025-0001`` -> ``CMR20250001``; ids are not check-digit validated here (a history query for a
+  mistyped id simply finds nothing).
 
 Milestones from events
 ======================
@@ -52,7 +53,7 @@ from silkport.shared.errors import IllegalTransition, ValidationFailed
 
 _BIC_PREFIX: Final = "urn:epc:id:bic:"
 _SILKPORT_URN: Final = re.compile(r"^urn:silkport:[A-Za-z][A-Za-z0-9_\-]*:([^:]+)$")
-_COMPACT_SEPARATORS: Final = re.compile(r"[\-./]")
+_COMPACT_SEPARATORS: Final = re.compile(r"[\s\-./]")
 _MAX_OBJECT_ID: Final = 500
 
 
@@ -72,12 +73,10 @@ def normalise_object_id(raw: str) -> str:
             if ids.container_problem(container) is None:
                 return container
         return value
-    plain = re.sub(r"\s+", "", value).upper()
-    compact = _COMPACT_SEPARATORS.sub("", plain)
-    for problem in (ids.awb_problem, ids.s10_problem, ids.container_problem, ids.vin_problem):
-        if problem(compact) is None:
-            return compact
-    return plain
+    compact = _COMPACT_SEPARATORS.sub("", value).upper()
+    if not compact:
+        raise ValueError(f"object id {raw!r} has only separators")
+    return compact
 
 
 def _ids(values: Iterable[str]) -> tuple[str, ...]:
@@ -190,6 +189,18 @@ def _arrival_milestones(c: Consignment, event: TrackingEvent) -> list[Milestone]
     return [Milestone(MilestoneKind.ARRIVED, event.event_time, i, event.event_id)]
 
 
+def may_move(event: TrackingEvent) -> bool:
+    """False when the event implies no milestone whatever the consignment's state (replay ignores it)."""
+    return (
+        event.biz_step in _DEPART_STEPS
+        or event.biz_step in _ARRIVE_STEPS
+        or event.biz_step in ("inspecting", "holding")
+        or is_release_step(event.biz_step)
+        or event.disposition in _EXCEPTION_DISPOSITIONS
+        or event.disposition in _RESOLVING_DISPOSITIONS
+    )
+
+
 def milestones_for(c: Consignment, event: TrackingEvent) -> list[Milestone]:
     """What one event means for the consignment in its current state (possibly nothing)."""
     at = event.event_time
@@ -276,6 +287,7 @@ __all__ = [
     "fresh",
     "index_entries",
     "is_release_step",
+    "may_move",
     "milestones_for",
     "normalise_object_id",
     "normalised",

@@ -37,7 +37,7 @@ from silkport.logistics.domain.epcis import (
     status_of_event,
 )
 from silkport.logistics.domain.sla import CorridorMonth, SlaResult, SlaStatus, corridor_figures, evaluate
-from silkport.logistics.domain.tracking import index_entries, normalise_object_id, normalised, replay
+from silkport.logistics.domain.tracking import index_entries, may_move, normalise_object_id, normalised, replay
 from silkport.logistics.services.ports import Alert, Booked, ConsignmentFilter, LogisticsUnitOfWork
 from silkport.shared.actor import Actor, Role
 from silkport.shared.clock import ZONE_TZ
@@ -468,7 +468,16 @@ def capture(uow: LogisticsUnitOfWork, actor: Actor, events: Sequence[TrackingEve
             )
         alerts: list[str] = []
         skipped: list[tuple[str, str, str]] = []
+        movers: dict[str, bool] = {}  # consignment -> some new event about it may move it
+        for e in new:
+            concerned = {
+                c for es in entries[e.event_id] for key in reach[es.object_id] for c in key_to_consignments.get(key, ())
+            }
+            for c in concerned:
+                movers[c] = movers.get(c, False) or may_move(e)
         for b in booked.values():
+            if not movers.get(b.id, False):
+                continue  # none of its new events can change its milestones (replay would ignore them)
             for event_id, why in _rederive(uow, actor, b, now):
                 skipped.append((b.id, event_id, why))
             alert = _alert_if_breached(uow, actor, b, now)
@@ -484,7 +493,8 @@ def capture(uow: LogisticsUnitOfWork, actor: Actor, events: Sequence[TrackingEve
                 after={"accepted": len(new), "duplicates": len(events) - len(new), "consignments": sorted(booked)},
             )
         uow.commit()
-        return CaptureReport(tuple(outcomes), tuple(sorted(booked)), tuple(alerts), tuple(skipped))
+        updated = tuple(sorted(c for c in booked if movers.get(c, False)))
+        return CaptureReport(tuple(outcomes), updated, tuple(alerts), tuple(skipped))
 
 
 def _rederive(uow: LogisticsUnitOfWork, actor: Actor, booked: Booked, now: datetime) -> list[tuple[str, str]]:
