@@ -169,7 +169,7 @@ class Platform:
         return SqlTransitUnitOfWork(self.session_factory, self.clock, RegistryLookup)
 
     def freight_uow(self) -> SqlFreightUnitOfWork:
-        return SqlFreightUnitOfWork(self.session_factory, self.clock)
+        return SqlFreightUnitOfWork(self.session_factory, self.clock, RegistryLookup)
 
     def clearance_uow(self) -> SqlClearanceUnitOfWork:
         return SqlClearanceUnitOfWork(

@@ -9,9 +9,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from silkport.bootstrap import bootstrap
+from silkport.enterprises.domain.commands import RegisterEnterprise
+from silkport.enterprises.services import handlers
 from silkport.entrypoints.cli.main import app
 from silkport.infra.settings import get_settings
 from silkport.logistics.domain.identifiers import s10_check_digit
+from silkport.shared.actor import SYSTEM
+from tests.conftest import make_details
 
 runner = CliRunner()
 DISPATCH = "CNKSSAKGFRUAAUN50001"
@@ -43,14 +48,21 @@ def test_import_itmatt_json_and_csv(cli_db: str, tmp_path: Path) -> None:
     }  # fmt: skip
     path = tmp_path / "itmatt.json"
     path.write_text(json.dumps({"message": "ITMATT", "items": [item]}))
-    result = runner.invoke(app, ["freight", "import-itmatt", str(path), "--enterprise", "ent_post"])
+    result = runner.invoke(app, ["freight", "import-itmatt", str(path), "--enterprise", "ent_unknown"])
+    assert result.exit_code == 2 and "no enterprise" in result.output
+    platform = bootstrap()
+    post = handlers.register_enterprise(
+        platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(401, "KASHGAR"))
+    )
+    platform.dispose()
+    result = runner.invoke(app, ["freight", "import-itmatt", str(path), "--enterprise", post.id])
     assert result.exit_code == 0, result.output
     assert "1 items, 1 new receptacles" in result.output and DISPATCH in result.output
-    again = runner.invoke(app, ["freight", "import-itmatt", str(path), "--enterprise", "ent_post"])
+    again = runner.invoke(app, ["freight", "import-itmatt", str(path), "--enterprise", post.id])
     assert again.exit_code == 2 and "already in dispatch" in again.output
     bad = tmp_path / "bad.csv"
     bad.write_text("item_id,receptacle_id\nx,y\n")
-    result = runner.invoke(app, ["freight", "import-itmatt", str(bad), "--enterprise", "ent_post"])
+    result = runner.invoke(app, ["freight", "import-itmatt", str(bad), "--enterprise", post.id])
     assert result.exit_code == 2 and "header" in result.output
 
 

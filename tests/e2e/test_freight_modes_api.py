@@ -391,6 +391,8 @@ def test_administrators_name_the_enterprise(zone: Zone, people: dict[str, dict[s
     body = {"flight_number": "CZ6901", "flight_date": "2025-08-03", "origin": "URC", "destination": "ALA"}
     r = c.post("/api/v1/freight/air/flights", json=body, headers=people["admin"])
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "enterprise_id"
+    r = c.post("/api/v1/freight/air/flights", json={**body, "enterprise_id": "ent_nobody"}, headers=people["admin"])
+    assert r.status_code == 422 and "no enterprise" in r.json()["errors"][0]["message"]
     r = c.post(
         "/api/v1/freight/air/flights", json={**body, "enterprise_id": zone.enterprise_b}, headers=people["admin"]
     )

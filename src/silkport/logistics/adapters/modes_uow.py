@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from silkport.infra.outbox import SqlOutbox
@@ -13,7 +15,7 @@ from silkport.logistics.adapters.modes_repository import (
     SqlVehicleExportRepository,
     freight_reference,
 )
-from silkport.logistics.services.modes_ports import FreightReference
+from silkport.logistics.services.modes_ports import EnterpriseLookup, FreightReference
 from silkport.shared.clock import Clock
 
 
@@ -23,14 +25,21 @@ class SqlFreightUnitOfWork(SqlAlchemyUnitOfWork):
     flights: SqlFlightRepository
     mail: SqlMailRepository
     outbox: SqlOutbox
+    enterprises: EnterpriseLookup
 
     def __init__(
-        self, session_factory: sessionmaker[Session], clock: Clock, reference: FreightReference | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        enterprises: Callable[[Session], EnterpriseLookup],
+        reference: FreightReference | None = None,
     ) -> None:
         super().__init__(session_factory, clock)
+        self._enterprises = enterprises
         self.reference = reference or freight_reference()
 
     def _open(self, session: Session) -> None:
+        self.enterprises = self._enterprises(session)
         self.trains = SqlTrainRunRepository(session)
         self.vehicles = SqlVehicleExportRepository(session)
         self.flights = SqlFlightRepository(session)

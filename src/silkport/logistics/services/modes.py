@@ -55,6 +55,12 @@ def _owner(actor: Actor, writers: frozenset[Role], enterprise_id: str | None, wh
     return enterprise_id
 
 
+def _registered(uow: FreightUnitOfWork, actor: Actor, owner: str) -> None:
+    """An enterprise an administrator names must be in the registry (a user's own enterprise is)."""
+    if not actor.is_enterprise_bound and uow.enterprises.status_and_grade(owner) is None:
+        raise ValidationFailed(FieldError("enterprise_id", f"no enterprise {owner!r} in the registry"))
+
+
 def _may_write(actor: Actor, writers: frozenset[Role], what: str) -> None:
     if actor.role not in writers:
         raise PermissionDenied(f"a {actor.role.label.lower()} may not change {what}")
@@ -91,6 +97,7 @@ def create_train_run(
 ) -> TrainRun:
     owner = _owner(actor, TRAIN_WRITERS, enterprise_id, "train runs")
     with uow:
+        _registered(uow, actor, owner)
         run = TrainRun.create(_new_id("trn"), owner, train_number, origin, destination, departure, arrival)
         now = uow.clock.now()
         uow.trains.add(run, now)
@@ -266,6 +273,7 @@ def register_vehicle_exports(
     if errors:
         raise ValidationFailed(errors)
     with uow:
+        _registered(uow, actor, owner)
         taken = uow.vehicles.existing_vins([e.vin for e in exports])
         if taken:
             if not bulk:
@@ -341,6 +349,7 @@ def create_flight(
     owner = _owner(actor, AIR_WRITERS, enterprise_id, "flights")
     flight = Flight.create(_new_id("flt"), owner, flight_number, flight_date, origin, destination)
     with uow:
+        _registered(uow, actor, owner)
         if uow.flights.exists(flight.flight_number, flight.flight_date):
             raise Conflict(f"flight {flight.flight_number} on {flight.flight_date} is already recorded")
         now = uow.clock.now()
@@ -461,6 +470,7 @@ def receive_itmatt(
         by_dispatch.setdefault(receptacle_dispatch(item.receptacle_id), []).append(item)
     now_dispatches: list[Dispatch] = []
     with uow:
+        _registered(uow, actor, owner)
         pending = uow.mail.pending_dispatch_of([i.item_id for i in items])
         if pending:
             item_id, dispatch_id = min(pending.items())
