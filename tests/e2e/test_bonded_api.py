@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from silkport.bonded.services import handlers
+from silkport.clearance.adapters.rulebook_file import default_rulebook
 from silkport.clearance.schemas import content_from_json
 from silkport.clearance.services import handlers as clearance
 from silkport.enterprises.services import auth
@@ -106,6 +108,9 @@ class Bonded:
 
 @pytest.fixture
 def bonded(zone: Zone) -> Bonded:
+    # the shipped rulebook without its 2% random sample, so the declarations the tests file clear at once
+    rulebook = replace(default_rulebook(), version="bonded-test-no-random", random_rate=Decimal(0))
+    clearance.publish_rulebook(zone.platform.clearance_uow(), Actor("sup", "sup", Role.CUSTOMS_SUPERVISOR), rulebook)
     return Bonded(zone)
 
 
@@ -624,6 +629,26 @@ def test_aviation_fuel_uplifts_monthly_declaration_and_dips(bonded: Bonded, cloc
         "airline_b", f"/fuel/declarations/{airline}/2025-09", {"declaration_ref": "FUEL-2025-09"}, expect=200
     )
     assert declared["declared"] is True and len(declared["uplifts"]) == 2
+    # a delivery measured warm: 10000 l at 30 degC of 800 kg/m3 is 9860 l at 15 degC (Table 54B)
+    warm = bonded.post(
+        "keeper_a",
+        "/fuel/receipts",
+        {
+            "tank": "URC-AIR/T2",
+            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911"),
+            "observed_litres": "10000",
+            "temperature_c": "30",
+            "density_15c": "800",
+            "value": "6000.00",
+            "currency": "USD",
+            "origin": "KZ",
+        },
+    )["lot"]
+    assert warm["quantity"] == "9860.000"
+    half = {"tank": "URC-AIR/T2", "delivery_ref": "X-1", "observed_litres": "1", "value": "1", "currency": "USD"}
+    assert bonded.post("keeper_a", "/fuel/receipts", {**half, "origin": "KZ"}, expect=422)["errors"][0]["field"] == (
+        "litres_15c"
+    )
     bonded.post(
         "keeper_b",
         "/fuel/readings",

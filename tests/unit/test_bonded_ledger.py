@@ -32,6 +32,7 @@ from silkport.bonded.domain.model import (
     check_movement,
     is_domestic_airport,
     is_domestic_registration,
+    litres_at_15c,
     loss_split,
     pick_fifo,
     quantity,
@@ -39,6 +40,7 @@ from silkport.bonded.domain.model import (
     shortage_alert,
     split_consumption,
     transfer,
+    volume_correction_factor,
 )
 from silkport.shared.errors import IllegalTransition, ValidationFailed
 
@@ -232,6 +234,23 @@ def test_small_helpers() -> None:
     assert ageing_bucket(date(2025, 1, 1), date(2025, 2, 1)) == "0-90"
     assert ageing_bucket(date(2024, 1, 1), date(2025, 9, 1)) == "over 365"
     assert make_lot(q="3", value=Decimal("10.00")).value_of(Decimal(1)) == Decimal("3.33")
+
+
+def test_jet_fuel_volume_correction_matches_table_54b() -> None:
+    # printed Table 54B values for Jet A/A-1 of density 800 kg/m3 at 15 degC
+    for temperature, printed in (
+        ("-40", "1.0502"),
+        ("-39.5", "1.0498"),
+        ("-30", "1.0412"),
+        ("-20", "1.0322"),
+        ("15", "1"),
+    ):
+        assert volume_correction_factor(Decimal(800), Decimal(temperature)) == Decimal(printed)
+    assert litres_at_15c(Decimal(10000), Decimal(-40), Decimal(800)) == Decimal("10502.000")
+    assert volume_correction_factor(Decimal(800), Decimal(30)) < 1  # warm fuel shrinks to 15 degC
+    for density, temperature in (("700", "15"), ("900", "15"), ("800", "80")):
+        with pytest.raises(ValidationFailed):
+            volume_correction_factor(Decimal(density), Decimal(temperature))
 
 
 def test_book_applies_whole_movements_or_nothing() -> None:

@@ -290,7 +290,7 @@ def fuel_receipt(body: s.FuelReceiptIn, uows: Factory, config: Config, actor: Cu
             description=body.description,
             origin=body.origin.upper(),
             unit="LTR",
-            quantity=body.litres_15c,
+            quantity=s.litres_15c(body.litres_15c, body.observed_litres, body.temperature_c, body.density_15c),
             value=body.value,
             currency=body.currency.upper(),
             owner=body.owner,
@@ -348,7 +348,9 @@ def fuel_reading(body: s.ReadingIn, uows: Factory, config: Config, actor: Curren
         config,
         tank=body.tank,
         day=body.day,
-        measured=body.measured_litres_15c,
+        measured=s.litres_15c(
+            body.measured_litres_15c, body.observed_litres, body.temperature_c, body.density_15c, "measured_litres_15c"
+        ),
         method=body.method,
         tolerance_pct=body.tolerance_pct,
         owner=body.owner,

@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from silkport.bonded.domain.model import Category, CustomsStatus, Lot, Movement
+from silkport.bonded.domain.model import Category, CustomsStatus, Lot, Movement, litres_at_15c, quantity
 from silkport.bonded.services.handlers import Pick
+from silkport.shared.errors import FieldError, ValidationFailed
+from silkport.shared.money import to_decimal
 
 Number = str | int  # "12.500" or 12; a JSON float is refused (binary rounding never enters the ledger)
 
@@ -55,7 +57,10 @@ class FuelReceiptIn(In):
     owner: str | None = Field(default=None, max_length=32)
     tank: str = Field(max_length=64, description="PORT/TANK, e.g. URC-AIR/T1")
     delivery_ref: str = Field(max_length=64, description="the bonded-entry declaration of the delivery")
-    litres_15c: Number
+    litres_15c: Number | None = None
+    observed_litres: Number | None = Field(default=None, description="with temperature_c and density_15c")
+    temperature_c: Number | None = None
+    density_15c: Number | None = Field(default=None, description="kg/m3 at 15 degC (jet fuel 787.5-838.5)")
     value: Number
     currency: str = Field(min_length=3, max_length=3)
     origin: str = Field(min_length=2, max_length=2)
@@ -197,9 +202,39 @@ class ReadingIn(In):
     owner: str | None = Field(default=None, max_length=32)
     tank: str = Field(max_length=64)
     day: date
-    measured_litres_15c: Number
+    measured_litres_15c: Number | None = None
+    observed_litres: Number | None = None
+    temperature_c: Number | None = None
+    density_15c: Number | None = None
     method: Literal["dip", "meter"]
     tolerance_pct: Number | None = None
+
+
+def litres_15c(
+    stated: Number | None,
+    observed: Number | None,
+    temperature: Number | None,
+    density: Number | None,
+    field: str = "litres_15c",
+) -> Any:
+    """Litres at 15 degC as stated, or corrected from observed litres, temperature and density (Table 54B)."""
+    observed_given = [v is not None for v in (observed, temperature, density)]
+    if stated is not None and not any(observed_given):
+        return stated
+    if stated is None and all(observed_given):
+        return litres_at_15c(
+            quantity(observed, "observed_litres"),
+            to_number(temperature, "temperature_c"),
+            to_number(density, "density_15c"),
+        )
+    raise ValidationFailed(FieldError(field, f"give {field}, or observed_litres with temperature_c and density_15c"))
+
+
+def to_number(value: object, field: str) -> Decimal:
+    try:
+        return to_decimal(value, field)
+    except (TypeError, ValueError) as exc:
+        raise ValidationFailed(FieldError(field, str(exc))) from exc
 
 
 def lot_out(lot: Lot, held: list[tuple[str, Decimal]] | None = None) -> dict[str, Any]:

@@ -17,7 +17,16 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from enum import StrEnum
 
 from silkport.shared.errors import Conflict, FieldError, IllegalTransition, ValidationFailed
@@ -598,3 +607,36 @@ def check_declaration(
         problems.append(f"does not declare HS {', '.join(missing)}")
     if problems:
         raise ValidationFailed(FieldError(field, f"declaration {facts.id} " + "; ".join(problems)))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# fuel: observed litres to litres at 15 degC
+
+#: ASTM D1250-80 Table 54B (API MPMS 11.1), generalized products, jet fuel group: alpha15 = K0 / rho15^2
+JET_K0 = Decimal("594.5418")
+JET_DENSITY_RANGE = (Decimal("787.5"), Decimal("838.5"))  # kg/m3 at 15 degC
+_VCF_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
+
+
+def volume_correction_factor(density_15c: Decimal, temperature_c: Decimal) -> Decimal:
+    """VCF of jet fuel from the observed temperature to 15 degC (Table 54B), rounded to 4 decimals as printed:
+    alpha = K0 / rho15^2; VCF = exp(-alpha * dt * (1 + 0.8 * alpha * dt)), dt = t - 15."""
+    low, high = JET_DENSITY_RANGE
+    if not low <= density_15c <= high:
+        raise ValidationFailed(
+            FieldError("density_15c", f"{density_15c} kg/m3 is outside the jet fuel group ({low}-{high})")
+        )
+    if not Decimal(-50) <= temperature_c <= Decimal(60):
+        raise ValidationFailed(FieldError("temperature_c", f"{temperature_c} degC is outside -50..60"))
+    with localcontext(_VCF_CONTEXT):
+        alpha = JET_K0 / (density_15c * density_15c)
+        dt = temperature_c - 15
+        vcf = (-alpha * dt * (1 + Decimal("0.8") * alpha * dt)).exp()
+    return vcf.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def litres_at_15c(observed: Decimal, temperature_c: Decimal, density_15c: Decimal) -> Decimal:
+    """Observed litres of jet fuel at ``temperature_c`` as litres at 15 degC (to the millilitre)."""
+    return (observed * volume_correction_factor(density_15c, temperature_c)).quantize(
+        Decimal("0.001"), rounding=ROUND_HALF_UP
+    )
