@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -89,11 +90,14 @@ def simulate(
     if n and bool(np.any(np.diff(entry) < 0)):
         raise ValueError("entry times must be sorted")
     ncol = columns if columns is not None else max((s[2] for r in routes for s in r), default=-1) + 1
-    arrive = np.full((n, ncol), np.nan)
-    start = np.full((n, ncol), np.nan)
-    end = np.full((n, ncol), np.nan)
-    station_of = np.full((n, ncol), -2, dtype=np.int64)
-    exit_t = np.full(n, np.nan)
+    # flat arrays of C doubles while running (item assignment is several times cheaper than numpy's), viewed as
+    # numpy (customers, columns) arrays at the end
+    size = n * ncol
+    arrive = array("d", [math.nan]) * size
+    start = array("d", [math.nan]) * size
+    end = array("d", [math.nan]) * size
+    station_of = array("q", [-2]) * size
+    exit_t = array("d", [math.nan]) * n
     prio = list(priorities) if priorities is not None else [0] * n
 
     m = len(stations)
@@ -134,12 +138,13 @@ def simulate(
                     population.append((t, in_system))
                 return
             st, value, col = route[k]
-            arrive[c, col] = t
-            station_of[c, col] = st
+            cell = c * ncol + col
+            arrive[cell] = t
+            station_of[cell] = st
             if st == UNTIL:
-                start[c, col] = t
+                start[cell] = t
                 if value <= t:
-                    end[c, col] = t
+                    end[cell] = t
                     step_of[c] = k + 1
                     continue
                 push(heap, (value, seq, 0, c))
@@ -148,9 +153,9 @@ def simulate(
             if infinite[st] or busy[st] < cap[st]:
                 if not infinite[st]:
                     busy[st] += 1
-                start[c, col] = t
+                start[cell] = t
                 if value <= 0.0 and infinite[st]:
-                    end[c, col] = t
+                    end[cell] = t
                     step_of[c] = k + 1
                     continue
                 push(heap, (t + value, seq, 0, c))
@@ -175,9 +180,9 @@ def simulate(
                     return
                 c = fifo[st].popleft()
             busy[st] += 1
-            col = routes[c][step_of[c]][2]
-            start[c, col] = t
-            push(heap, (t + routes[c][step_of[c]][1], seq, 0, c))
+            _, value, col = routes[c][step_of[c]]
+            start[c * ncol + col] = t
+            push(heap, (t + value, seq, 0, c))
             seq += 1
 
     i = 0
@@ -206,20 +211,21 @@ def simulate(
         c = who
         k = step_of[c]
         st, _, col = routes[c][k]
-        end[c, col] = t
+        end[c * ncol + col] = t
         step_of[c] = k + 1
         if st != UNTIL and not infinite[st]:
             busy[st] -= 1
             serve_waiting(st, t)
         begin(c, t)
 
+    shape = (n, ncol)
     return Trace(
         entry=entry.astype(np.float64, copy=True),
-        exit=exit_t,
-        arrive=arrive,
-        start=start,
-        end=end,
-        station_of=station_of,
+        exit=np.frombuffer(exit_t, dtype=np.float64),
+        arrive=np.frombuffer(arrive, dtype=np.float64).reshape(shape),
+        start=np.frombuffer(start, dtype=np.float64).reshape(shape),
+        end=np.frombuffer(end, dtype=np.float64).reshape(shape),
+        station_of=np.frombuffer(station_of, dtype=np.int64).reshape(shape),
         events=events,
         population=population,
     )

@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from silkport.clearance.domain.model import Lane
-from silkport.clearance.domain.rules import RiskContext, TraderProfile, assess
+from silkport.clearance.domain.model import DeclarationContent, Lane
+from silkport.clearance.domain.rules import RiskContext, RuleKind, TraderProfile, assess, sampling_draw
 from silkport.twin.declarations import for_arrival
 from silkport.twin.engine import UNTIL, Station, Step, Trace, simulate
 from silkport.twin.scenario import MODES, LoadedScenario
@@ -98,7 +98,56 @@ def _arrival_times(loaded: LoadedScenario, seed: int, rep: int, days: float) -> 
     return all_t[order], all_m[order]
 
 
-def build(loaded: LoadedScenario, seed: int, rep: int, days: float | None = None) -> Customers:
+#: rule kinds whose evaluation does not look at the declaration id (every kind but the random sample)
+_ID_FREE_KINDS = frozenset(RuleKind) - {RuleKind.RANDOM}
+
+
+def decide_lanes(
+    loaded: LoadedScenario,
+    ids: list[str],
+    goods_idx: IntArray,
+    trader_idx: IntArray,
+    mode: IntArray,
+    exact: bool = False,
+) -> IntArray:
+    """The lane of each declaration, by the real risk engine with the scenario's rulebook.
+
+    ``assess`` is a pure function; of its inputs only the random-sample rule reads the declaration id, through
+    ``sampling_draw(id, version) < random_rate``. So the lane is memoised on (goods, trader, mode, sampled): the
+    engine runs for the first declaration of each combination, the others reuse its decision, which is exactly
+    what the engine would return for them (test_twin_engine checks it declaration by declaration against
+    ``exact=True``, which calls the engine for every one). A rulebook with a kind not known to ignore the id is
+    always judged declaration by declaration."""
+    sc = loaded.scenario
+    rulebook = loaded.rulebook
+    memo_ok = not exact and all(c.rule.kind in _ID_FREE_KINDS or c.rule.kind is RuleKind.RANDOM
+                                for c in rulebook.compiled)  # fmt: skip
+    samples = any(c.rule.kind is RuleKind.RANDOM and c.rule.enabled for c in rulebook.compiled)
+    contexts = [
+        RiskContext(TraderProfile(f"twin-{t.grade}", t.grade, t.declarations, t.inspected, t.discrepancies), {})
+        for t in sc.traders
+    ]
+    contents: dict[tuple[int, int, int], DeclarationContent] = {}
+    decided: dict[tuple[int, int, int, bool], int] = {}
+    lane = np.empty(len(ids), dtype=np.int64)
+    rate = rulebook.random_rate
+    for i, (g, t, m) in enumerate(zip(goods_idx.tolist(), trader_idx.tolist(), mode.tolist(), strict=True)):
+        sampled = samples and memo_ok and sampling_draw(ids[i], rulebook.version) < rate
+        key = (g, t, m, sampled)
+        if memo_ok and key in decided:
+            lane[i] = decided[key]
+            continue
+        content = contents.get(key[:3])
+        if content is None:
+            content = for_arrival(sc.goods[g].template, MODES[m], f"twin-{t}")
+            contents[key[:3]] = content
+        code = _LANE_CODE[assess(ids[i], content, rulebook, contexts[t]).lane]
+        decided[key] = code
+        lane[i] = code
+    return lane
+
+
+def build(loaded: LoadedScenario, seed: int, rep: int, days: float | None = None, exact: bool = False) -> Customers:
     sc = loaded.scenario
     horizon = sc.days if days is None else days
     arrival, mode = _arrival_times(loaded, seed, rep, horizon)
@@ -109,22 +158,8 @@ def build(loaded: LoadedScenario, seed: int, rep: int, days: float | None = None
     tw = np.asarray([t.weight for t in sc.traders])
     goods_idx = mix.choice(gw.size, size=n, p=gw / gw.sum())
     trader_idx = mix.choice(tw.size, size=n, p=tw / tw.sum())
-
-    contexts = [
-        RiskContext(TraderProfile(f"twin-{t.grade}", t.grade, t.declarations, t.inspected, t.discrepancies), {})
-        for t in sc.traders
-    ]
-    contents: dict[tuple[int, int, int], Any] = {}
-    lane = np.empty(n, dtype=np.int64)
-    rulebook = loaded.rulebook
-    for i in range(n):
-        key = (int(goods_idx[i]), int(trader_idx[i]), int(mode[i]))
-        content = contents.get(key)
-        if content is None:
-            content = for_arrival(sc.goods[key[0]].template, MODES[key[2]], f"twin-{key[1]}")
-            contents[key] = content
-        decided = assess(f"{seed}-{rep}-{i}", content, rulebook, contexts[key[1]])
-        lane[i] = _LANE_CODE[decided.lane]
+    ids = [f"{seed}-{rep}-{i}" for i in range(n)]
+    lane = decide_lanes(loaded, ids, goods_idx, trader_idx, mode, exact)
 
     lodge = stream(seed, rep, "lodgement")
     pre = lodge.random(n) < sc.lodgement.pre_arrival_share
@@ -155,37 +190,35 @@ def assemble(
         for name, spec in sc.stations.items()
     ]
     index = {name: i for i, name in enumerate(station_names)}
-    task_station: dict[str, int] = {}
-    service: dict[str, list[float]] = {}
-    skip: dict[str, npt.NDArray[np.bool_]] = {}
+    # every task's step for every declaration, drawn whether used or not (common random numbers); None = skipped
+    steps: dict[str, list[Step | None]] = {}
     for name, task in sc.tasks.items():
-        task_station[name] = index[task.station] if task.station is not None else 0
-        service[name] = task.service.sample(stream(seed, rep, f"service:{name}"), n).tolist()
-        skip[name] = stream(seed, rep, f"skip:{name}").random(n) < task.skip_share
+        station = index[task.station] if task.station is not None else 0
+        col = COL[name]
+        drawn = task.service.sample(stream(seed, rep, f"service:{name}"), n).tolist()
+        skipped = (stream(seed, rep, f"skip:{name}").random(n) < task.skip_share).tolist()
+        steps[name] = [None if k else (station, v, col) for v, k in zip(drawn, skipped, strict=True)]
 
     order = np.argsort(entry, kind="stable")
     routes: list[list[Step]] = []
     arrival_l = arrival.tolist()
     red_doc = sc.red_document_check
-
-    def step(task: str, i: int) -> Step | None:
-        if skip[task][i]:
-            return None
-        return (task_station[task], service[task][i], COL[task])
-
+    lodged_col, await_col = COL["lodgement"], COL["await_arrival"]
+    s_lodge, s_acc, s_risk = steps["lodgement"], steps["acceptance"], steps["risk_assessment"]
+    s_doc, s_entry, s_insp = steps["document_check"], steps["entry_check"], steps["inspection"]
+    s_pay, s_rel, s_exit = steps["duty_payment"], steps["release"], steps["exit"]
+    lanes_l = lane.tolist()
+    pre_l = pre.tolist()
     for i in order.tolist():
-        ln = int(lane[i])
-        checks: list[Step | None] = [step("acceptance", i), step("risk_assessment", i)]
-        if ln == 1 or (ln == 2 and red_doc):
-            checks.append(step("document_check", i))
-        tail: list[Step | None] = [step("inspection", i)] if ln == 2 else []
-        tail += [step("duty_payment", i), step("release", i), step("exit", i)]
-        if pre[i]:
-            route = [(0, 0.0, COL["lodgement"]), *checks, (UNTIL, arrival_l[i], COL["await_arrival"])]
-            route += [step("entry_check", i), *tail]
+        ln = lanes_l[i]
+        doc = s_doc[i] if ln == 1 or (ln == 2 and red_doc) else None
+        insp = s_insp[i] if ln == 2 else None
+        if pre_l[i]:
+            route = [(0, 0.0, lodged_col), s_acc[i], s_risk[i], doc, (UNTIL, arrival_l[i], await_col), s_entry[i]]
         else:
-            route = [step("entry_check", i), step("lodgement", i), *checks, *tail]
-        routes.append([s for s in route if s is not None])
+            route = [s_entry[i], s_lodge[i], s_acc[i], s_risk[i], doc]
+        route += (insp, s_pay[i], s_rel[i], s_exit[i])
+        routes.append([x for x in route if x is not None])
 
     return Customers(
         arrival=arrival[order],
