@@ -10,6 +10,7 @@ from rich.table import Table
 
 from silkport.bootstrap import Platform, bootstrap
 from silkport.enterprises.services import auth
+from silkport.entrypoints.cli.bonded import app as bonded_app
 from silkport.entrypoints.cli.declarations import export_app, import_app
 from silkport.entrypoints.cli.freight import app as freight_app
 from silkport.entrypoints.cli.partners import app as partners_app
@@ -38,6 +39,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(partners_app, name="partners")
 app.add_typer(twin_app, name="twin")
 app.add_typer(freight_app, name="freight")
+app.add_typer(bonded_app, name="bonded")
 
 console = Console()
 err = Console(stderr=True)
