@@ -40,10 +40,18 @@ def _y(v: float, ymax: float) -> float:
     return (_H - _PAD) - (_H - _PAD - 24) * (v / ymax if ymax > 0 else 0)
 
 
-def line_chart(title: str, xlabel: str, ylabel: str, series: dict[str, list[float]], xs: list[float]) -> str:
+def line_chart(
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    series: dict[str, list[float]],
+    xs: list[float],
+    xticks: list[float] | None = None,
+) -> str:
     xmax = max(xs) if xs else 1.0
     ymax = max((max(v) for v in series.values() if v), default=1.0) or 1.0
-    parts = _axes(title, xlabel, ylabel, xmax, ymax, [xs[i] for i in range(0, len(xs), max(1, len(xs) // 8))])
+    ticks = xticks if xticks is not None else [float(t) for t in range(0, int(xmax) + 1, max(1, int(xmax) // 8))]
+    parts = _axes(title, xlabel, ylabel, xmax, ymax, ticks)
     for k, (name, values) in enumerate(series.items()):
         colour = _COLOURS[k % len(_COLOURS)]
         pts = " ".join(f"{_x(x, xmax):.1f},{_y(v, ymax):.1f}" for x, v in zip(xs, values, strict=False))
@@ -66,7 +74,8 @@ def distribution_chart(title: str, runs: list[dict[str, Any]]) -> str:
         total = sum(run["histogram"]["counts"]) or 1
         xs = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
         series[run["scenario"]] = [c / total for c in counts]
-    return line_chart(title, "clearance time (hours, arrival to release)", "share of declarations", series, xs)
+    ticks = [float(h) for h in range(int(max(xs, default=0.0)) + 1)]
+    return line_chart(title, "clearance time (hours, arrival to release)", "share of declarations", series, xs, ticks)
 
 
 def _table(run: dict[str, Any]) -> str:
