@@ -37,7 +37,7 @@ def run_replications(
         msg = f"must be longer than the scenario's warm-up ({loaded.scenario.warmup_days:g} days)"
         raise ValidationFailed(FieldError("days", msg))
     results: list[dict[str, Any]] = []
-    if workers <= 1:
+    if workers <= 1 or loaded.source == "<text>":  # a scenario given as text cannot be reloaded by a worker
         for rep in range(replications):
             results.append(replicate(loaded, seed, rep, days))
             if progress:
