@@ -49,6 +49,7 @@ from silkport.infra.settings import Settings, get_settings
 from silkport.logistics.adapters.modes_uow import SqlFreightUnitOfWork
 from silkport.logistics.adapters.uow import SqlLogisticsUnitOfWork
 from silkport.shared.clock import Clock, SystemClock
+from silkport.transit.adapters.repository import partner_handlers as transit_partner_handlers
 from silkport.transit.adapters.uow import SqlTransitUnitOfWork
 from silkport.zone.adapters.refdata import reference_data
 from silkport.zone.adapters.repository import SqlZoneRepository
@@ -246,10 +247,13 @@ class Platform:
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None, fast_hashing: bool = False) -> Platform:
     settings = settings or get_settings()
     engine = make_engine(settings)
-    return Platform(
+    platform = Platform(
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
         clock=clock or SystemClock(),
         hasher=Argon2Hasher(fast=fast_hashing),
     )
+    # partner customs' answers to our TIR operations (I8/I10/I12/I14/I18) are applied by the transit context
+    platform.partner_handlers.update(transit_partner_handlers(platform.transit_uow))
+    return platform
