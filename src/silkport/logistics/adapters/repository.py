@@ -210,10 +210,12 @@ class SqlConsignmentRepository:
         if row is None:  # pragma: no cover - save follows get
             raise LookupError(f"consignment {booked.id} is not stored")
         self._fill(row, booked)
-        legs = {leg.sequence: leg for leg in self._s.scalars(select(LegRow).where(LegRow.consignment_id == booked.id))}
         for i, leg in enumerate(booked.consignment.legs):
-            legs[i].actual_departure = _utc(leg.actual_departure)
-            legs[i].actual_arrival = _utc(leg.actual_arrival)
+            stored = self._s.get(LegRow, (booked.id, i))  # in the identity map since get(): no query
+            if stored is None:  # pragma: no cover - legs are never deleted
+                raise LookupError(f"leg {i} of {booked.id} is not stored")
+            stored.actual_departure = _utc(leg.actual_departure)
+            stored.actual_arrival = _utc(leg.actual_arrival)
         self._s.flush()
 
     def document_taken(self, kind: str, number: str) -> bool:
@@ -225,6 +227,16 @@ class SqlConsignmentRepository:
     def keys_of(self, consignment_id: str) -> set[str]:
         stmt = select(ConsignmentKeyRow.object_id).where(ConsignmentKeyRow.consignment_id == consignment_id)
         return set(self._s.scalars(stmt))
+
+    def keys_of_many(self, consignment_ids: Iterable[str]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for chunk in _chunks(sorted(set(consignment_ids))):
+            stmt = select(ConsignmentKeyRow.consignment_id, ConsignmentKeyRow.object_id).where(
+                ConsignmentKeyRow.consignment_id.in_(chunk)
+            )
+            for consignment_id, object_id in self._s.execute(stmt):
+                out.setdefault(consignment_id, set()).add(object_id)
+        return out
 
     def by_keys(self, object_ids: Iterable[str]) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}

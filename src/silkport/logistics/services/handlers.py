@@ -475,10 +475,12 @@ def capture(uow: LogisticsUnitOfWork, actor: Actor, events: Sequence[TrackingEve
             }
             for c in concerned:
                 movers[c] = movers.get(c, False) or may_move(e)
-        for b in booked.values():
-            if not movers.get(b.id, False):
-                continue  # none of its new events can change its milestones (replay would ignore them)
-            for event_id, why in _rederive(uow, actor, b, now):
+        moved = [b for b in booked.values() if movers.get(b.id, False)]  # others: replay would ignore their events
+        all_keys = uow.consignments.keys_of_many([b.id for b in moved]) if moved else {}
+        known_history = _collect(uow, set().union(*all_keys.values()) if all_keys else set())
+        for b in moved:
+            events = _merged(known_history, all_keys.get(b.id, set()))
+            for event_id, why in _rederive(uow, actor, b, events, now):
                 skipped.append((b.id, event_id, why))
             alert = _alert_if_breached(uow, actor, b, now)
             if alert is not None:
@@ -497,11 +499,11 @@ def capture(uow: LogisticsUnitOfWork, actor: Actor, events: Sequence[TrackingEve
         return CaptureReport(tuple(outcomes), updated, tuple(alerts), tuple(skipped))
 
 
-def _rederive(uow: LogisticsUnitOfWork, actor: Actor, booked: Booked, now: datetime) -> list[tuple[str, str]]:
+def _rederive(
+    uow: LogisticsUnitOfWork, actor: Actor, booked: Booked, events: list[TrackingEvent], now: datetime
+) -> list[tuple[str, str]]:
     """Replay the consignment from its whole history (event-time order) and re-evaluate its clock."""
     before = booked.consignment.status
-    keys = uow.consignments.keys_of(booked.id)
-    events = _history_of_keys(uow, keys)
     rebuilt, skipped = replay(booked.consignment, events)
     booked.consignment = rebuilt
     _refresh_clock(uow, booked, now)
@@ -535,27 +537,37 @@ def _groups_of(event: TrackingEvent, members: set[str]) -> set[str]:
     return out
 
 
-def _history_of_keys(uow: LogisticsUnitOfWork, keys: set[str]) -> list[TrackingEvent]:
-    """Events about any of ``keys``, including those about aggregates / transactions they were put in."""
+def _collect(uow: LogisticsUnitOfWork, keys: set[str]) -> History:
+    """Events about any of ``keys`` and about the aggregates / transactions they were put in (one query per
+    aggregate level)."""
     seen = set(keys)
     frontier = set(keys)
     found: dict[str, TrackingEvent] = {}
     for _ in range(_AGGREGATE_DEPTH):
+        if not frontier:
+            break
         batch = [normalised(e) for e in uow.events.events_about(frontier)]
         groups: set[str] = set()
         for e in batch:
             found.setdefault(e.event_id, e)
             groups |= _groups_of(e, frontier)
         frontier = groups - seen
-        if not frontier:
-            break
         seen |= frontier
-    history = History(found.values())
+    return History(found.values())
+
+
+def _merged(history: History, keys: set[str]) -> list[TrackingEvent]:
+    """The union of the keys' histories (each only while packed in its aggregates), in event-time order."""
     merged: dict[str, TrackingEvent] = {}
     for key in keys:
         for e in history.history_of(key):
             merged[e.event_id] = e
     return sorted(merged.values(), key=lambda e: (e.event_time, e.event_id))
+
+
+def _history_of_keys(uow: LogisticsUnitOfWork, keys: set[str]) -> list[TrackingEvent]:
+    """Events about any of ``keys``, including those about aggregates / transactions they were put in."""
+    return _merged(_collect(uow, keys), keys)
 
 
 @dataclass(frozen=True, slots=True)
