@@ -32,6 +32,7 @@ from silkport.logistics.domain.epcis import (
     objects_of,
 )
 from silkport.logistics.domain.tracking import (
+    advance,
     index_entries,
     is_release_step,
     may_move,
@@ -219,3 +220,20 @@ def test_events_that_may_not_move_change_nothing(spec: list[tuple[int, str | Non
     assert (with_all.status, with_all.legs, with_all.milestones) == (
         only_movers.status, only_movers.legs, only_movers.milestones,
     )  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), STEPS, DISPOSITIONS, st.sampled_from([None, "CNKSS", "CNTRT", "KGFRU"])),
+                max_size=12), st.integers(0, 12))  # fmt: skip
+def test_advancing_with_later_events_equals_replaying_them_all(
+    spec: list[tuple[int, str | None, str | None, str | None]], cut: int
+) -> None:
+    events = sorted(
+        (_event(f"g{i:02d}", h, step, ("X",), where, disp) for i, (h, step, disp, where) in enumerate(spec)),
+        key=lambda e: (e.event_time, e.event_id),
+    )
+    earlier, later = events[:cut], events[cut:]
+    advanced, skipped_later = advance(replay(booked(), earlier)[0], later)
+    whole, skipped_all = replay(booked(), events)
+    assert (advanced.status, advanced.legs, advanced.milestones) == (whole.status, whole.legs, whole.milestones)
+    assert {s.event_id for s in skipped_later} <= {s.event_id for s in skipped_all}

@@ -40,6 +40,7 @@ class ConsignmentRow(Base):
     milestones: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # latest event replayed
     # the delivery clock as last evaluated (on booking, event capture or the sweep)
     clock_status: Mapped[str | None] = mapped_column(String(16), index=True)
     clock_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

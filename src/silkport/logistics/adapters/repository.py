@@ -134,6 +134,7 @@ class SqlConsignmentRepository:
         row.interrupted = None if c.interrupted is None else c.interrupted.value
         row.milestones = [_milestone_json(m) for m in c.milestones]
         row.updated_at = (booked.updated_at or booked.created_at).astimezone(UTC)
+        row.last_event_at = _utc(booked.last_event_at)
         clock = booked.clock
         row.clock_status = None if clock is None else clock.status.value
         row.clock_started_at = None if clock is None else _utc(clock.started_at)
@@ -203,6 +204,7 @@ class SqlConsignmentRepository:
             created_at=_req(row.created_at),
             clock=clock,
             at_risk_from=_aware(row.clock_at_risk_from),
+            last_event_at=_aware(row.last_event_at),
         )
 
     def save(self, booked: Booked) -> None:

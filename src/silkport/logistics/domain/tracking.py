@@ -263,7 +263,14 @@ def replay(booked: Consignment, events: Iterable[TrackingEvent]) -> tuple[Consig
 
     Each event is applied whole or not at all: if any milestone it implies breaks the lifecycle, the
     event is skipped and reported."""
-    c = fresh(booked)
+    return advance(fresh(booked), events)
+
+
+def advance(c: Consignment, events: Iterable[TrackingEvent]) -> tuple[Consignment, list[Skipped]]:
+    """Apply events (in event-time order) to the consignment as it stands, in place.
+
+    ``advance(replay(b, earlier), later)`` equals ``replay(b, earlier + later)`` when every later event comes
+    after every earlier one: capture uses it for events arriving in order, and replays otherwise."""
     skipped: list[Skipped] = []
     for event in sorted(events, key=lambda e: (e.event_time, e.event_id)):
         planned = milestones_for(c, event)
@@ -284,6 +291,7 @@ __all__ = [
     "IndexEntry",
     "Skipped",
     "TransactionEvent",
+    "advance",
     "fresh",
     "index_entries",
     "is_release_step",

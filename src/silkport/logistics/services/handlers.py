@@ -37,7 +37,14 @@ from silkport.logistics.domain.epcis import (
     status_of_event,
 )
 from silkport.logistics.domain.sla import CorridorMonth, SlaResult, SlaStatus, corridor_figures, evaluate
-from silkport.logistics.domain.tracking import index_entries, may_move, normalise_object_id, normalised, replay
+from silkport.logistics.domain.tracking import (
+    advance,
+    index_entries,
+    may_move,
+    normalise_object_id,
+    normalised,
+    replay,
+)
 from silkport.logistics.services.ports import Alert, Booked, ConsignmentFilter, LogisticsUnitOfWork
 from silkport.shared.actor import Actor, Role
 from silkport.shared.clock import ZONE_TZ
@@ -468,20 +475,35 @@ def capture(uow: LogisticsUnitOfWork, actor: Actor, events: Sequence[TrackingEve
             )
         alerts: list[str] = []
         skipped: list[tuple[str, str, str]] = []
-        movers: dict[str, bool] = {}  # consignment -> some new event about it may move it
+        movers: dict[str, list[TrackingEvent]] = {}  # consignment -> its new events that may move it
+        direct: dict[str, bool] = {}  # ... all naming one of its keys (not only an aggregate it was in)
         for e in new:
-            concerned = {
-                c for es in entries[e.event_id] for key in reach[es.object_id] for c in key_to_consignments.get(key, ())
-            }
-            for c in concerned:
-                movers[c] = movers.get(c, False) or may_move(e)
-        moved = [b for b in booked.values() if movers.get(b.id, False)]  # others: replay would ignore their events
-        all_keys = uow.consignments.keys_of_many([b.id for b in moved]) if moved else {}
+            if not may_move(e):
+                continue  # no milestone in any state: replay would ignore it
+            named_here = {es.object_id for es in entries[e.event_id]}
+            for es in entries[e.event_id]:
+                for key in reach[es.object_id]:
+                    for c in key_to_consignments.get(key, ()):
+                        movers.setdefault(c, [])
+                        if not movers[c] or movers[c][-1] is not e:
+                            movers[c].append(e)
+                        direct[c] = direct.get(c, True) and bool(owners[c] & named_here)
+        moved = [b for b in booked.values() if b.id in movers]
+        in_order = {
+            b.id
+            for b in moved
+            if direct[b.id] and (b.last_event_at is None or min(e.event_time for e in movers[b.id]) > b.last_event_at)
+        }
+        replayed = [b for b in moved if b.id not in in_order]
+        all_keys = uow.consignments.keys_of_many([b.id for b in replayed]) if replayed else {}
         known_history = _collect(uow, set().union(*all_keys.values()) if all_keys else set())
         for b in moved:
-            events = _merged(known_history, all_keys.get(b.id, set()))
-            for event_id, why in _rederive(uow, actor, b, events, now):
-                skipped.append((b.id, event_id, why))
+            if b.id in in_order:
+                events = [normalised(e) for e in movers[b.id]]
+                why = _rederive(uow, actor, b, events, now, incremental=True)
+            else:
+                why = _rederive(uow, actor, b, _merged(known_history, all_keys.get(b.id, set())), now)
+            skipped.extend((b.id, event_id, reason) for event_id, reason in why)
             alert = _alert_if_breached(uow, actor, b, now)
             if alert is not None:
                 alerts.append(alert.id)
@@ -495,16 +517,28 @@ def capture(uow: LogisticsUnitOfWork, actor: Actor, events: Sequence[TrackingEve
                 after={"accepted": len(new), "duplicates": len(events) - len(new), "consignments": sorted(booked)},
             )
         uow.commit()
-        updated = tuple(sorted(c for c in booked if movers.get(c, False)))
+        updated = tuple(sorted(b.id for b in moved))
         return CaptureReport(tuple(outcomes), updated, tuple(alerts), tuple(skipped))
 
 
 def _rederive(
-    uow: LogisticsUnitOfWork, actor: Actor, booked: Booked, events: list[TrackingEvent], now: datetime
+    uow: LogisticsUnitOfWork,
+    actor: Actor,
+    booked: Booked,
+    events: list[TrackingEvent],
+    now: datetime,
+    incremental: bool = False,
 ) -> list[tuple[str, str]]:
-    """Replay the consignment from its whole history (event-time order) and re-evaluate its clock."""
+    """Replay the consignment from its whole history (event-time order), or, for events all later than
+    the last one it was derived from, apply just those; then re-evaluate its clock."""
     before = booked.consignment.status
-    rebuilt, skipped = replay(booked.consignment, events)
+    if events:
+        latest = max(e.event_time for e in events)
+        booked.last_event_at = latest if booked.last_event_at is None else max(latest, booked.last_event_at)
+    if incremental:
+        rebuilt, skipped = advance(booked.consignment, events)
+    else:
+        rebuilt, skipped = replay(booked.consignment, events)
     booked.consignment = rebuilt
     _refresh_clock(uow, booked, now)
     uow.consignments.save(booked)

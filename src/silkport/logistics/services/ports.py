@@ -30,6 +30,7 @@ class Booked:
     clock: SlaResult | None = None  # as last evaluated
     at_risk_from: datetime | None = None
     updated_at: datetime | None = None
+    last_event_at: datetime | None = None  # the latest event its milestones were derived from
 
     @property
     def id(self) -> str:

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("milestones", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_event_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("clock_status", sa.String(length=16), nullable=True),
         sa.Column("clock_started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("clock_deadline", sa.DateTime(timezone=True), nullable=True),
