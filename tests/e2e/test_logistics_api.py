@@ -242,6 +242,7 @@ def test_container_history_includes_its_wagon_while_it_was_on_it(zone: Zone) -> 
     assert r.json()["consignments_updated"] == [c["id"]]
     h = zone.client.get(f"{BASE}/history/CSQU3054383", headers=zone.headers("trader_a")).json()
     assert [e["eventID"] for e in h["events"]] == ["urn:uuid:a1", "urn:uuid:w2", "urn:uuid:a3"]
+    assert h["events"][0]["childEPCs"] == ["urn:epc:id:bic:CSQU3054383"]  # as captured, not normalised
     assert h["status"] == "unloaded"
     wagon_history = zone.client.get(f"{BASE}/history/{wagon}", headers=zone.headers("admin")).json()
     assert wagon_history["object_id"] == "52718364" and wagon_history["count"] == 4

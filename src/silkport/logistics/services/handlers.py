@@ -571,19 +571,21 @@ def _groups_of(event: TrackingEvent, members: set[str]) -> set[str]:
     return out
 
 
-def _collect(uow: LogisticsUnitOfWork, keys: set[str]) -> History:
+def _collect(uow: LogisticsUnitOfWork, keys: set[str], captured: dict[str, TrackingEvent] | None = None) -> History:
     """Events about any of ``keys`` and about the aggregates / transactions they were put in (one query per
-    aggregate level)."""
+    aggregate level), with object ids normalised; ``captured`` collects them as they were captured."""
     seen = set(keys)
     frontier = set(keys)
     found: dict[str, TrackingEvent] = {}
     for _ in range(_AGGREGATE_DEPTH):
         if not frontier:
             break
-        batch = [normalised(e) for e in uow.events.events_about(frontier)]
         groups: set[str] = set()
-        for e in batch:
+        for original in uow.events.events_about(frontier):
+            e = normalised(original)
             found.setdefault(e.event_id, e)
+            if captured is not None:
+                captured.setdefault(e.event_id, original)
             groups |= _groups_of(e, frontier)
         frontier = groups - seen
         seen |= frontier
@@ -600,8 +602,9 @@ def _merged(history: History, keys: set[str]) -> list[TrackingEvent]:
 
 
 def _history_of_keys(uow: LogisticsUnitOfWork, keys: set[str]) -> list[TrackingEvent]:
-    """Events about any of ``keys``, including those about aggregates / transactions they were put in."""
-    return _merged(_collect(uow, keys), keys)
+    """Events about any of ``keys`` (and aggregates / transactions they were put in), as captured."""
+    captured: dict[str, TrackingEvent] = {}
+    return [captured[e.event_id] for e in _merged(_collect(uow, keys, captured), keys)]
 
 
 @dataclass(frozen=True, slots=True)
