@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from silkport.clearance.adapters.rulebook_file import dump_rulebook, load_shipped
 from silkport.shared.errors import ValidationFailed
 from silkport.twin.runner import aggregate, compare, run_replications
 from silkport.twin.scenario import load_scenario, parse_scenario, shipped_scenarios
@@ -170,3 +172,27 @@ def test_mser_finds_an_initial_transient() -> None:
 def test_mser_never_cuts_more_than_half(values: list[float]) -> None:
     d = mser_truncation(values)
     assert 0 <= d <= len(values) // 2 + 5 and d % 5 == 0
+
+
+def test_a_supervisors_draft_rulebook_file_drives_the_lanes(tmp_path: Path) -> None:
+    """'What if we sampled 30% for inspection?': the scenario points at an edited rulebook file, relative to it."""
+    draft = yaml.safe_load(dump_rulebook(load_shipped("smart-port")))
+    draft["version"] = "2026.0-draft-30pc"
+    draft["random_rate"] = "0.30"
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "draft.yaml").write_text(yaml.safe_dump(draft))
+    scenario = yaml.safe_load(yaml.safe_dump(BASE)) | {"rulebook": "rules/draft.yaml"}
+    path = tmp_path / "what-if.yaml"
+    path.write_text(yaml.safe_dump(scenario))
+    loaded = load_scenario(str(path))
+    assert loaded.rulebook.version == "2026.0-draft-30pc"
+    figures = aggregate(loaded, run_replications(loaded, 2, seed=1, days=6), 1, 6)
+    baseline = parse_scenario(yaml.safe_dump(BASE))
+    base_figures = aggregate(baseline, run_replications(baseline, 2, seed=1, days=6), 1, 6)
+    red, base_red = figures["lanes"]["red"]["share"]["mean"], base_figures["lanes"]["red"]["share"]["mean"]
+    assert 0.25 < red < 0.35 and base_red < 0.05
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(yaml.safe_dump(scenario | {"rulebook": "rules/missing.yaml"}))
+    with pytest.raises(ValidationFailed) as info:
+        load_scenario(str(broken))
+    assert info.value.errors[0].field == "rulebook"
