@@ -139,6 +139,9 @@ def test_booking_valid_documents_list_paging_and_cross_enterprise_404(zone: Zone
     r = zone.client.post(f"{BASE}/consignments", json=awb, headers=zone.headers("trader_a"))
     assert r.status_code == 201, r.text
     assert r.json()["document"] == {"kind": "air_waybill", "number": "78412345675"}
+    found = zone.client.get(f"{BASE}/consignments?document=784-1234%205675", headers=zone.headers("trader_a"))
+    assert [c["document"]["number"] for c in found.json()["items"]] == ["78412345675"]
+    assert zone.client.get(f"{BASE}/consignments?clock=late", headers=zone.headers("admin")).status_code == 422
     again = zone.client.post(f"{BASE}/consignments", json=kss_kg(), headers=zone.headers("trader_b"))
     assert again.status_code == 422 and "already booked" in again.text
     b = book(zone, "trader_b", number="CMR-2025-0002")
