@@ -4,6 +4,7 @@ Every customer (a declaration and its vehicle) brings its whole route, decided o
 of steps ``(station, value, column)``. ``station`` is the index of a :class:`Station`; ``value`` is the service
 time (hours) the customer needs there, drawn beforehand from the scenario's random streams; ``column`` is where
 the step's times are written in the :class:`Trace` (a WCO Time Release Study stage, or any label of the caller).
+A run of consecutive pure-delay steps takes one event (no one else is touched meanwhile).
 The special station :data:`UNTIL` waits until the absolute time ``value`` (a vehicle's arrival at the border:
 pre-lodged declarations are checked before the truck is there, and its inspection needs the truck).
 
@@ -150,14 +151,31 @@ def simulate(
                 push(heap, (value, seq, 0, c))
                 seq += 1
                 return
-            if infinite[st] or busy[st] < cap[st]:
-                if not infinite[st]:
-                    busy[st] += 1
+            if infinite[st]:
                 start[cell] = t
-                if value <= 0.0 and infinite[st]:
+                if value <= 0.0:
                     end[cell] = t
                     step_of[c] = k + 1
                     continue
+                # a run of pure delays touches no one else: walk through it now, one event at its end
+                done = t + value
+                nxt = k + 1
+                while nxt < len(route) and route[nxt][0] >= 0 and infinite[route[nxt][0]]:
+                    end[cell] = done
+                    st, value, col = route[nxt]
+                    cell = c * ncol + col
+                    arrive[cell] = done
+                    station_of[cell] = st
+                    start[cell] = done
+                    step_of[c] = nxt
+                    done = done + value
+                    nxt += 1
+                push(heap, (done, seq, 0, c))
+                seq += 1
+                return
+            if busy[st] < cap[st]:
+                busy[st] += 1
+                start[cell] = t
                 push(heap, (t + value, seq, 0, c))
                 seq += 1
                 return
