@@ -124,8 +124,14 @@ class ClearanceDeclarations:
             return None
         c = d.content
         kind = c.bonded_exit_kind.value if c.bonded_exit_kind else None
+        quantities: dict[str, dict[str, Decimal]] = {}
+        for i in c.items:
+            per_unit = quantities.setdefault(i.hs6, {})
+            per_unit[i.unit] = per_unit.get(i.unit, Decimal(0)) + i.quantity
+            if i.unit != "KGM":  # the net mass is declared too: goods may be kept by the kilogram
+                per_unit["KGM"] = per_unit.get("KGM", Decimal(0)) + i.net_mass_kg
         return DeclarationFacts(
-            d.id, c.type.value, c.declarant_id, d.status.value, kind, frozenset(i.hs6 for i in c.items)
+            d.id, c.type.value, c.declarant_id, d.status.value, kind, frozenset(quantities), quantities
         )
 
 

@@ -66,7 +66,9 @@ class Bonded:
     def enterprise(self, who: str) -> str:
         return {"a": self.zone.enterprise_a, "b": self.zone.enterprise_b}[who[-1]]
 
-    def declare(self, who: str, kind: str, hs: str = "610910", origin: str = "KZ") -> str:
+    def declare(
+        self, who: str, kind: str, hs: str = "610910", origin: str = "KZ", quantity: str = "100000", unit: str = "H87"
+    ) -> str:
         """A declaration of ``who``'s enterprise filed with clearance (it clears at once: a green lane)."""
         types = {
             "entry": {"type": "bonded_entry"},
@@ -74,7 +76,15 @@ class Bonded:
             "consumption": {"type": "bonded_exit", "bonded_exit_kind": "release_for_consumption"},
         }
         enterprise = self.enterprise(who)
-        body = {**declaration(items=[item(hs_code=hs, origin_country=origin)], **types[kind]), "declarant": enterprise}
+        goods = item(
+            hs_code=hs,
+            origin_country=origin,
+            quantity=quantity,
+            unit=unit,
+            net_mass_kg=quantity,
+            gross_mass_kg=quantity,
+        )
+        body = {**declaration(items=[goods], **types[kind]), "declarant": enterprise}
         trader = Actor(f"t-{enterprise[:6]}", "trader", Role.TRADER, enterprise_id=enterprise)
         platform = self.zone.platform
         outcome = clearance.file_declaration(
@@ -285,6 +295,24 @@ def test_goods_enter_and_leave_bond_only_under_the_right_cleared_declaration(bon
     assert "needed" in refused("/withdrawals", {**out, "purpose": "re_export", "declaration_ref": home})
     assert bonded.post("keeper_a", "/withdrawals", {**out, "purpose": "re_export", "declaration_ref": exit_decl})
     assert len(bonded.get("keeper_a", "/movements")) == 2  # the admission and the one withdrawal
+
+
+def test_never_more_than_the_declaration_declares(bonded: Bonded) -> None:
+    entry = bonded.declare("keeper_a", "entry", "847130", "CN", quantity="10")
+    first = bonded.post("keeper_a", "/lots", _admission(declaration_ref=entry, quantity="6"))["lot"]
+    over = bonded.post("keeper_a", "/lots", _admission(declaration_ref=entry, quantity="5"), expect=422)
+    assert "declares 10 H87 of HS 847130: 6.000 already moved under it" in over["errors"][0]["message"]
+    bonded.post("keeper_a", "/lots", _admission(declaration_ref=entry, quantity="4"))
+    wrong_unit = bonded.post(
+        "keeper_a", "/lots", _admission(declaration_ref=entry, unit="LTR", quantity="1"), expect=422
+    )
+    assert "not in LTR" in wrong_unit["errors"][0]["message"]
+    out = bonded.declare("keeper_a", "re_export", "847130", "CN", quantity="3")
+    body = {"site": "HRS-ROAD", "purpose": "re_export", "declaration_ref": out}
+    bonded.post("keeper_a", "/withdrawals", {**body, "lots": [{"lot": first["id"], "quantity": "2"}]})
+    bonded.post("keeper_a", "/withdrawals", {**body, "lots": [{"lot": first["id"], "quantity": "2"}]}, expect=422)
+    bonded.post("keeper_a", "/withdrawals", {**body, "lots": [{"lot": first["id"], "quantity": "1"}]})
+    bonded.ledger_ok()
 
 
 def test_handling_with_norm_process_loss_and_shortage_alert(bonded: Bonded) -> None:
@@ -522,7 +550,7 @@ def test_aviation_fuel_uplifts_monthly_declaration_and_dips(bonded: Bonded, cloc
         "/fuel/receipts",
         {
             "tank": "URC-AIR/T1",
-            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911"),
+            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911", unit="LTR"),
             "litres_15c": "50000",
             "value": "30000.00",
             "currency": "USD",
@@ -535,7 +563,7 @@ def test_aviation_fuel_uplifts_monthly_declaration_and_dips(bonded: Bonded, cloc
         "/fuel/receipts",
         {
             "tank": "URC-AIR/T1",
-            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911"),
+            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911", unit="LTR"),
             "litres_15c": "50000",
             "value": "31000.00",
             "currency": "USD",
@@ -635,7 +663,7 @@ def test_aviation_fuel_uplifts_monthly_declaration_and_dips(bonded: Bonded, cloc
         "/fuel/receipts",
         {
             "tank": "URC-AIR/T2",
-            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911"),
+            "delivery_ref": bonded.declare("keeper_a", "entry", "27101911", unit="LTR"),
             "observed_litres": "10000",
             "temperature_c": "30",
             "density_15c": "800",

@@ -328,6 +328,30 @@ class SqlBondedRepository:
         )
         return Decimal(self.s.scalar(q) or 0)
 
+    def moved_under(self, declaration_ref: str, hs6: str, unit: str, *, entry: bool) -> Decimal:
+        if entry:  # lots admitted under it (handling outputs inherit the reference: not counted again)
+            q = select(func.coalesce(func.sum(BondedLotRow.quantity), 0)).where(
+                BondedLotRow.declaration_ref == declaration_ref,
+                BondedLotRow.parent_id.is_(None),
+                BondedLotRow.unit == unit,
+                BondedLotRow.hs_code.startswith(hs6),
+            )
+        else:  # quantities posted out of bond under it
+            q = (
+                select(func.coalesce(func.sum(BondedPostingRow.quantity), 0))
+                .join(BondedMovementRow, BondedMovementRow.id == BondedPostingRow.movement_id)
+                .join(BondedAccountRow, BondedAccountRow.id == BondedPostingRow.account_id)
+                .join(BondedLotRow, BondedLotRow.id == BondedPostingRow.lot_id)
+                .where(
+                    BondedMovementRow.declaration_ref == declaration_ref,
+                    BondedPostingRow.quantity > 0,
+                    BondedAccountRow.kind.in_([AccountKind.RE_EXPORT.value, AccountKind.CONSUMPTION.value]),
+                    BondedLotRow.unit == unit,
+                    BondedLotRow.hs_code.startswith(hs6),
+                )
+            )
+        return Decimal(self.s.scalar(q) or 0)
+
     def posting_sums(self, before: datetime | None = None) -> dict[tuple[str, str], Decimal]:
         """Sum of the postings per (account, lot), of movements before ``before`` (all when None)."""
         q = select(BondedPostingRow.account_id, BondedPostingRow.lot_id, func.sum(BondedPostingRow.quantity)).group_by(

@@ -566,6 +566,8 @@ class DeclarationFacts:
     status: str
     bonded_exit_kind: str | None  # re_export | release_for_consumption
     hs6: frozenset[str]  # the items' HS subheadings
+    #: declared quantity per HS subheading and UN/ECE Rec. 20 unit (net mass also counts as KGM)
+    quantities: Mapping[str, Mapping[str, Decimal]] | None = None
 
 
 class Purpose(StrEnum):
@@ -640,3 +642,27 @@ def litres_at_15c(observed: Decimal, temperature_c: Decimal, density_15c: Decima
     return (observed * volume_correction_factor(density_15c, temperature_c)).quantize(
         Decimal("0.001"), rounding=ROUND_HALF_UP
     )
+
+
+def check_declared_quantity(
+    facts: DeclarationFacts, hs_code: str, unit: str, already: Decimal, adding: Decimal, field: str
+) -> None:
+    """What moves under a declaration never exceeds what it declares for that HS subheading, in that unit."""
+    if facts.quantities is None:
+        return
+    declared = facts.quantities.get(hs_code[:6], {})
+    if unit not in declared:
+        raise ValidationFailed(
+            FieldError(
+                field,
+                f"declaration {facts.id} declares HS {hs_code[:6]} in {sorted(declared) or 'no unit'}, not in {unit}",
+            )
+        )
+    if already + adding > declared[unit]:
+        raise ValidationFailed(
+            FieldError(
+                field,
+                f"declaration {facts.id} declares {declared[unit]} {unit} of HS {hs_code[:6]}: "
+                f"{already} already moved under it, {adding} more would exceed it",
+            )
+        )

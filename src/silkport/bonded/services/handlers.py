@@ -39,6 +39,7 @@ from silkport.bonded.domain.model import (
     WorkOrderStatus,
     account_id,
     check_declaration,
+    check_declared_quantity,
     check_edge,
     check_movement,
     is_domestic_airport,
@@ -103,15 +104,27 @@ class BondedConfig:
 
 def _declared(
     config: BondedConfig,
+    uow: BondedUnitOfWork,
     ref: str,
     purpose: Purpose,
     owner: str,
-    hs_codes: Iterable[str],
+    moves: Iterable[tuple[str, str, Decimal]],
     field: str = "declaration_ref",
 ) -> None:
-    """Goods enter and leave bond only under a cleared declaration of the owner that declares them."""
-    if config.declarations is not None:
-        check_declaration(config.declarations.facts(ref), purpose, owner, hs_codes, field)
+    """Goods enter and leave bond only under a cleared declaration of the owner that declares them, and never
+    more of them than it declares (``moves``: HS code, unit, quantity)."""
+    if config.declarations is None:
+        return
+    facts = config.declarations.facts(ref)
+    moves = list(moves)
+    check_declaration(facts, purpose, owner, [hs for hs, _, _ in moves], field)
+    assert facts is not None
+    totals: dict[tuple[str, str], Decimal] = {}
+    for hs, unit, q in moves:
+        totals[(hs[:6], unit)] = totals.get((hs[:6], unit), ZERO) + q
+    for (hs6, unit), q in sorted(totals.items()):
+        already = uow.bonded.moved_under(ref, hs6, unit, entry=purpose is Purpose.ENTRY)
+        check_declared_quantity(facts, hs6, unit, already, q, field)
 
 
 def new_id() -> str:
@@ -440,11 +453,11 @@ def admit(
     allowance = percent(cmd.loss_allowance_pct, "loss_allowance_pct")
     declaration = _ref(cmd.declaration_ref, "declaration_ref")
     assert declaration is not None
-    if cmd.status is CustomsStatus.BONDED:
-        _declared(config, declaration, Purpose.ENTRY, owner, [cmd.hs_code])
     lot_holder: list[Lot] = []
 
     def work(uow: BondedUnitOfWork) -> Movement:
+        if cmd.status is CustomsStatus.BONDED:
+            _declared(config, uow, declaration, Purpose.ENTRY, owner, [(cmd.hs_code, unit, q)])
         now = uow.clock.now()
         reexport_by = cmd.reexport_by
         if reexport_by is None and cmd.category in REEXPORT_DUE:
@@ -768,11 +781,11 @@ def withdraw(
             postings += transfer(stock.id, sink.id, lot.id, q)
             if sink_kind is AccountKind.CONSUMPTION and lot.status is CustomsStatus.BONDED:
                 quotes[lot.id] = _quote(config, lot, q, _day(uow.clock.now()))
-        bonded = [lot.hs_code for lot, _ in picked if lot.status is CustomsStatus.BONDED]
+        bonded = [(lot.hs_code, lot.unit, q) for lot, q in picked if lot.status is CustomsStatus.BONDED]
         if bonded:
             purpose = Purpose.CONSUMPTION if sink_kind is AccountKind.CONSUMPTION else Purpose.RE_EXPORT
             assert declaration is not None
-            _declared(config, declaration, purpose, owner, bonded)
+            _declared(config, uow, declaration, purpose, owner, bonded)
         return post(
             uow,
             actor,
@@ -800,7 +813,8 @@ def release_in_place(
             raise NotFound(f"lot {lot_id} not found")
         target = lot.change_status(CustomsStatus.DUTY_PAID)
         assert declaration is not None
-        _declared(config, declaration, Purpose.CONSUMPTION, lot.owner_id, [lot.hs_code])
+        held_now = uow.bonded.lot_total_in(lot.id, [AccountKind.STOCK, AccountKind.WORK_ORDER])
+        _declared(config, uow, declaration, Purpose.CONSUMPTION, lot.owner_id, [(lot.hs_code, lot.unit, held_now)])
         held = uow.bonded.lot_total_in(lot.id, [AccountKind.STOCK, AccountKind.WORK_ORDER])
         quote = _quote(config, lot, held, _day(uow.clock.now())) if held > 0 else None
         uow.bonded.set_lot(lot.id, status=target.value)
@@ -1318,11 +1332,11 @@ def fit_parts(
         if not checked.lots:
             raise ValidationFailed(FieldError("lots", "name the parts fitted"))
         picked = _pick(uow, actor, account, checked)
-        bonded = [lot.hs_code for lot, _ in picked if lot.status is CustomsStatus.BONDED]
+        bonded = [(lot.hs_code, lot.unit, q) for lot, q in picked if lot.status is CustomsStatus.BONDED]
         if bonded:
             purpose = Purpose.CONSUMPTION if wo["domestic"] else Purpose.RE_EXPORT
             assert declaration is not None
-            _declared(config, declaration, purpose, owner, bonded)
+            _declared(config, uow, declaration, purpose, owner, bonded)
         for lot, q in picked:
             lot.check_may_enter(sink_kind)
             postings += transfer(account.id, sink.id, lot.id, q)
