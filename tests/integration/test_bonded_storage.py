@@ -24,7 +24,14 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from silkport.bonded.domain.model import AccountKind, Category, InsufficientStock, MovementKind, account_id
+from silkport.bonded.domain.model import (
+    AccountKind,
+    Category,
+    DeclarationFacts,
+    InsufficientStock,
+    MovementKind,
+    account_id,
+)
 from silkport.bonded.services import handlers
 from silkport.bonded.services.handlers import (
     Admission,
@@ -419,3 +426,37 @@ def test_services_keep_every_invariant(platform: Platform) -> None:
             deadline=None,
         ),
     )
+
+
+class OneDeclaration:
+    """A clearance stand-in that knows one cleared bonded-entry declaration of 10 pieces of HS 610910."""
+
+    def __init__(self, owner: str) -> None:
+        self.facts_ = DeclarationFacts(
+            "BE-RACE", "bonded_entry", owner, "cleared", None, frozenset({"610910"}), {"610910": {"H87": Decimal(10)}}
+        )
+
+    def facts(self, declaration_id: str) -> DeclarationFacts | None:
+        return self.facts_ if declaration_id == self.facts_.id else None
+
+
+def test_admissions_racing_under_one_declaration_never_exceed_it(platform: Platform) -> None:
+    owner = uuid.uuid4().hex
+    config = replace(platform.bonded_config(), declarations=OneDeclaration(owner))
+    barrier = threading.Barrier(4)
+
+    def one(_: int) -> str:
+        cmd = Admission("HRS-ROAD", "BE-RACE", "610910", "T-shirts", "KZ", "H87", "4", "10.00", "USD")
+        barrier.wait()
+        try:
+            handlers.admit(platform.bonded_uow, keeper(owner), config, cmd)
+        except DomainError:
+            return "refused"
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(one, range(4)))
+    assert results.count("ok") == 2  # 4 + 4 of the 10 declared; a third 4 would exceed it
+    with platform.bonded_uow() as uow:
+        assert uow.bonded.moved_under("BE-RACE", "610910", "H87", entry=True) == 8
+    assert_ledger_sound(platform)

@@ -4,6 +4,7 @@ reconciliation (opening + in - out = closing) — by example and by hypothesis s
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -22,13 +23,17 @@ from silkport.bonded.domain.model import (
     Book,
     Category,
     CustomsStatus,
+    DeclarationFacts,
     InsufficientStock,
     Line,
     Lot,
     MovementKind,
     Posting,
+    Purpose,
     account_id,
     ageing_bucket,
+    check_declaration,
+    check_declared_quantity,
     check_movement,
     is_domestic_airport,
     is_domestic_registration,
@@ -391,3 +396,26 @@ class LedgerMachine(RuleBasedStateMachine):
 
 
 TestLedgerMachine = LedgerMachine.TestCase
+
+
+def test_declarations_carry_goods_only_for_their_purpose_owner_and_quantity() -> None:
+    facts = DeclarationFacts(
+        "D1", "bonded_exit", OWNER, "cleared", "re_export", frozenset({"610910"}), {"610910": {"H87": Decimal(10)}}
+    )
+    check_declaration(facts, Purpose.RE_EXPORT, OWNER, ["61091000"], "declaration_ref")
+    for purpose, owner, hs, status in (
+        (Purpose.CONSUMPTION, OWNER, "610910", "cleared"),  # a re-export does not release for consumption
+        (Purpose.ENTRY, OWNER, "610910", "cleared"),
+        (Purpose.RE_EXPORT, "someone-else", "610910", "cleared"),
+        (Purpose.RE_EXPORT, OWNER, "847130", "cleared"),  # not declared
+        (Purpose.RE_EXPORT, OWNER, "610910", "inspection"),  # not yet cleared
+    ):
+        with pytest.raises(ValidationFailed):
+            check_declaration(replace(facts, status=status), purpose, owner, [hs], "declaration_ref")
+    with pytest.raises(ValidationFailed, match="no such declaration"):
+        check_declaration(None, Purpose.ENTRY, OWNER, ["610910"], "declaration_ref")
+    check_declared_quantity(facts, "610910", "H87", Decimal(4), Decimal(6), "f")
+    with pytest.raises(ValidationFailed, match="would exceed"):
+        check_declared_quantity(facts, "610910", "H87", Decimal(4), Decimal("6.001"), "f")
+    with pytest.raises(ValidationFailed, match="not in KGM"):
+        check_declared_quantity(facts, "610910", "KGM", Decimal(0), Decimal(1), "f")

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, func, insert, select, update
+from sqlalchemy import Table, and_, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -327,6 +327,12 @@ class SqlBondedRepository:
             .where(BondedBalanceRow.lot_id == lot_id, BondedAccountRow.kind.in_([k.value for k in kinds]))
         )
         return Decimal(self.s.scalar(q) or 0)
+
+    def lock_declaration(self, declaration_ref: str) -> None:
+        """Serialise the movements under one declaration until commit (PostgreSQL: a transaction-scoped advisory
+        lock on the reference; SQLite: writers are serialised already)."""
+        if self.s.get_bind().dialect.name == "postgresql":
+            self.s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:ref))"), {"ref": f"bonded:{declaration_ref}"})
 
     def moved_under(self, declaration_ref: str, hs6: str, unit: str, *, entry: bool) -> Decimal:
         if entry:  # lots admitted under it (handling outputs inherit the reference: not counted again)

@@ -122,6 +122,7 @@ def _declared(
     totals: dict[tuple[str, str], Decimal] = {}
     for hs, unit, q in moves:
         totals[(hs[:6], unit)] = totals.get((hs[:6], unit), ZERO) + q
+    uow.bonded.lock_declaration(ref)  # two movements racing under one declaration: one waits for the other
     for (hs6, unit), q in sorted(totals.items()):
         already = uow.bonded.moved_under(ref, hs6, unit, entry=purpose is Purpose.ENTRY)
         check_declared_quantity(facts, hs6, unit, already, q, field)
