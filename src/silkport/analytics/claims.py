@@ -1,0 +1,184 @@
+"""The article's claims about the zone, each beside the figure computed from the zone's own data.
+
+Each claim has its own period (the article's) and, for some, its own area. ``compute_claims`` uses them
+unless told otherwise: a ``period`` given replaces every claim's period, an ``area`` given replaces every
+claim's area (zone-wide claims then cover that area only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from silkport.analytics import indicators as ind
+from silkport.analytics import stats
+from silkport.analytics.indicators import Period
+from silkport.analytics.reference import References, load_references
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    key: str
+    claim: str  # the article's words, short
+    unit: str
+    article_value: Decimal
+    period: Period
+    area: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimResult:
+    key: str
+    claim: str
+    unit: str
+    period: Period
+    area: str | None
+    article_value: Decimal
+    computed_value: Decimal | None  # None: nothing to compute it from (e.g. no data, no reference total)
+    difference_pct: Decimal | None  # (computed - article) / article, in %
+    note: str
+
+
+TWO_YEARS = Period(date(2023, 11, 1), date(2025, 9, 30))
+JAN_SEP_2025 = Period(date(2025, 1, 1), date(2025, 9, 30))
+JAN_AUG_2025 = Period(date(2025, 1, 1), date(2025, 8, 31))
+SINCE_LEGAL_ZONE = Period(date(2024, 8, 1), date(2025, 9, 30))
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim("new_enterprises", "new enterprises, Nov 2023 - Sep 2025", "enterprises", Decimal(18000), TWO_YEARS),
+    Claim("foreign_trade_share", "share of Xinjiang's foreign trade, Jan-Sep 2025", "%", Decimal(40), JAN_SEP_2025),
+    Claim(
+        "air_cargo_tonnes",
+        "Urumqi airport international cargo, Jan-Aug 2025",
+        "t",
+        Decimal(68100),
+        JAN_AUG_2025,
+        "URUMQI",
+    ),
+    Claim("air_cargo_yoy", "air cargo change on Jan-Aug 2024", "%", Decimal(370), JAN_AUG_2025, "URUMQI"),
+    Claim(
+        "vehicle_exports",
+        "commercial vehicle exports via Horgos, Nov 2023 - Sep 2025",
+        "vehicles",
+        Decimal(780000),
+        TWO_YEARS,
+        "HORGOS",
+    ),
+    Claim(
+        "kashgar_kyrgyzstan_trade",
+        "Kashgar-Kyrgyzstan bilateral trade, Jan-Sep 2025",
+        "CNY",
+        Decimal("3660000000"),
+        JAN_SEP_2025,
+        "KASHGAR",
+    ),
+    Claim(
+        "horgos_clearance_before",
+        "Horgos clearance time before the smart port (median)",
+        "h",
+        Decimal(3),
+        TWO_YEARS,
+        "HORGOS",
+    ),
+    Claim(
+        "horgos_clearance_after",
+        "Horgos clearance time with the smart port (median)",
+        "h",
+        Decimal(1),
+        TWO_YEARS,
+        "HORGOS",
+    ),
+    Claim(
+        "kashgar_kyrgyzstan_w2w",
+        "Kashgar-Kyrgyzstan warehouse to warehouse within 48-72 h (p90)",
+        "h",
+        Decimal(72),
+        TWO_YEARS,
+    ),
+    Claim("litigation_cases", "litigation cases since Aug 2024 (more than)", "cases", Decimal(100), SINCE_LEGAL_ZONE),
+    Claim(
+        "disputes_resolved",
+        "cross-border disputes resolved since Aug 2024 (about)",
+        "disputes",
+        Decimal(270),
+        SINCE_LEGAL_ZONE,
+    ),
+)
+
+Computed = tuple[Decimal | None, str]
+
+
+def _compute(session: Session, claim: Claim, period: Period, area: str | None, refs: References) -> Computed:
+    k = claim.key
+    if k == "new_enterprises":
+        return Decimal(ind.new_enterprises(session, period, area).total), "enterprises registered in the period"
+    if k == "foreign_trade_share":
+        t = ind.foreign_trade(session, period, area, refs)
+        if t.region_total_cny is None:
+            return None, f"no Xinjiang total configured for {period.label()}; zone trade {t.total_cny} CNY"
+        note = f"zone {t.total_cny} CNY of Xinjiang {t.region_total_cny} CNY"
+        return t.share_of_region_pct, note + (" (regional total ESTIMATED)" if t.region_total_estimated else "")
+    if k in ("air_cargo_tonnes", "air_cargo_yoy"):
+        a = ind.air_cargo(session, period, area, refs)
+        if k == "air_cargo_tonnes":
+            return a.tonnes, f"{a.flights} flights"
+        return a.change_pct, f"{a.tonnes} t against {a.previous_tonnes} t a year before"
+    if k == "vehicle_exports":
+        return Decimal(ind.vehicle_exports(session, period, area).total), "vehicles by exit date"
+    if k == "kashgar_kyrgyzstan_trade":
+        rows = ind.bilateral_trade(session, period, area, partner="KG")
+        total = sum((r.total_cny for r in rows), Decimal(0))
+        return total, f"{sum(r.declarations for r in rows)} declarations with KG as partner"
+    if k in ("horgos_clearance_before", "horgos_clearance_after"):
+        c = ind.clearance_times(session, period, area)
+        d = c.before if k.endswith("before") else c.after
+        if d is None:
+            return None, "no rulebook change among the declarations released in the period"
+        book = c.by_rulebook[0 if k.endswith("before") else -1].key
+        return d.p50_hours, f"{d.count} declarations under rulebook {book}; p90 {d.p90_hours} h"
+    if k == "kashgar_kyrgyzstan_w2w":
+        tir = ind.tir_deliveries(session, period, "KG")
+        note = f"{tir.delivered} TIR transports; p50 {tir.p50_hours} h; {tir.share_within_72h_pct}% within 72 h"
+        return tir.p90_hours, note
+    if k in ("litigation_cases", "disputes_resolved"):
+        legal = ind.legal_cases(session, period)
+        if not legal.available:
+            return None, "not available: the legal desk (disputes) is not wired into the analytics yet"
+        value = legal.litigation_cases if k == "litigation_cases" else legal.disputes_resolved
+        return Decimal(value), ""
+    raise KeyError(k)
+
+
+def compute_claims(
+    session: Session,
+    period: Period | None = None,
+    area: str | None = None,
+    references: References | None = None,
+    keys: Callable[[str], bool] | None = None,
+) -> list[ClaimResult]:
+    refs = references or load_references()
+    out = []
+    for claim in CLAIMS:
+        if keys is not None and not keys(claim.key):
+            continue
+        p = period or claim.period
+        a = area if area is not None else claim.area
+        value, note = _compute(session, claim, p, a, refs)
+        out.append(
+            ClaimResult(
+                claim.key,
+                claim.claim,
+                claim.unit,
+                p,
+                a,
+                claim.article_value,
+                value,
+                stats.difference_pct(value, claim.article_value),
+                note,
+            )
+        )
+    return out
