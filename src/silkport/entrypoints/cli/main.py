@@ -16,6 +16,7 @@ from silkport.entrypoints.cli.freight import app as freight_app
 from silkport.entrypoints.cli.partners import app as partners_app
 from silkport.entrypoints.cli.partners import worker_partners
 from silkport.entrypoints.cli.refdata import app as refdata_app
+from silkport.entrypoints.cli.report import report
 from silkport.entrypoints.cli.risk import app as risk_app
 from silkport.entrypoints.cli.setup import ensure_demo_users, migrate_and_seed
 from silkport.entrypoints.cli.twin import app as twin_app
@@ -40,6 +41,7 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(twin_app, name="twin")
 app.add_typer(freight_app, name="freight")
 app.add_typer(bonded_app, name="bonded")
+app.command("report")(report)
 
 console = Console()
 err = Console(stderr=True)
