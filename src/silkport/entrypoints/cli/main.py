@@ -18,7 +18,7 @@ from silkport.entrypoints.cli.partners import worker_partners
 from silkport.entrypoints.cli.refdata import app as refdata_app
 from silkport.entrypoints.cli.report import report
 from silkport.entrypoints.cli.risk import app as risk_app
-from silkport.entrypoints.cli.setup import ensure_demo_users, migrate_and_seed
+from silkport.entrypoints.cli.setup import migrate_and_seed
 from silkport.entrypoints.cli.twin import app as twin_app
 from silkport.infra.audit import verify_chain
 from silkport.infra.migrate import current_revision, head_revision
@@ -210,8 +210,10 @@ def demo(
     no_serve: Annotated[bool, typer.Option("--no-serve", help="prepare the demo zone but do not serve it")] = False,
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    scale: Annotated[str, typer.Option(help="quick (about a minute) or full (two years at real volume)")] = "quick",
+    seed: Annotated[int, typer.Option(help="the same seed builds the same zone")] = 7,
 ) -> None:
-    """Prepare a demo zone (schema, reference data, zone, one user per role) and serve it."""
+    """Build the calibrated demo zone (two years of the article's zone, through the services) and serve it."""
     platform = _platform()
     with console.status("migrating the database and seeding the zone..."):
         migrate_and_seed(platform)
@@ -224,9 +226,20 @@ def demo(
         f"{counts.hs_subheadings:,} subheadings); UN/LOCODE ({counts.locations:,} locations in "
         f"{counts.countries} countries)"
     )
+    from silkport.entrypoints.cli.demo_zone import SCALES, DemoExists, run_demo
+
+    if scale not in SCALES:  # "test" is the tiny scale of the test suite
+        err.print("[red]error:[/red] --scale: quick or full")
+        raise typer.Exit(code=2)
     password = platform.settings.demo_password
-    with console.status("creating the demo users..."):
-        users = ensure_demo_users(platform, password)
+    try:
+        users = run_demo(platform, scale=scale, seed=seed, console=console)
+    except DemoExists as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        err.print(
+            "hint: use a fresh database (SILKPORT_DATABASE_URL, or remove var/silkport.db), or the same --scale/--seed"
+        )
+        raise typer.Exit(code=2) from exc
     table = Table("sign in as", "role", "password", title="Demo sign-ins")
     for username, role in users:
         table.add_row(username, role.label, password)
