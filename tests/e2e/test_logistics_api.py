@@ -252,6 +252,15 @@ def test_container_history_includes_its_wagon_while_it_was_on_it(zone: Zone) -> 
     detail = zone.client.get(f"{BASE}/consignments/{c['id']}", headers=zone.headers("trader_a")).json()
     assert detail["status"] == "in_transit" and detail["legs"][0]["actual_departure"] is not None
     assert zone.client.get(f"{BASE}/history/NOTHING-HERE", headers=zone.headers("admin")).status_code == 404
+    sscc = "https://id.gs1.org/00/106141412345678908"  # a GS1 Digital Link URI: kept as sent, slashes and all
+    assert (
+        capture(zone, event("urn:uuid:dl", 2, "shipping", [sscc, "urn:epc:id:sgtin:0614141.107346.2018"])).status_code
+        == 200
+    )
+    for asked in (sscc, "urn:epc:id:sgtin:0614141.107346.2018"):
+        got = zone.client.get(f"{BASE}/history/{asked}", headers=zone.headers("admin")).json()
+        assert got["object_id"] == asked and [e["eventID"] for e in got["events"]] == ["urn:uuid:dl"]
+        assert got["status"] == "dispatched"
 
 
 def test_trader_captures_only_about_its_own_consignments(zone: Zone) -> None:
