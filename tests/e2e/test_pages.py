@@ -142,11 +142,11 @@ def nav_of(html: str) -> list[str]:
 
 def test_the_navigation_depends_on_the_role(zone: Zone) -> None:
     expected = {
-        "admin": ["Dashboard", "Enterprises", "Declarations", "Zone &amp; ports", "Users", "Audit"],
+        "admin": ["Dashboard", "Enterprises", "Declarations", "Zone &amp; ports", "Users", "Audit", "Zone dashboard"],
         "trader_a": ["Dashboard", "My enterprise", "Declarations"],
         "officer": ["Dashboard", "Enterprises", "Declarations", "Workbench", "Zone &amp; ports"],
         "supervisor": ["Dashboard", "Enterprises", "Declarations", "Workbench", "Zone &amp; ports", "Audit"],
-        "analyst": ["Dashboard", "Enterprises"],
+        "analyst": ["Dashboard", "Enterprises", "Zone dashboard"],
     }
     for who, items in expected.items():
         sign_in(zone.client, who)

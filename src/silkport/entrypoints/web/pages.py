@@ -140,7 +140,7 @@ class NavItem:
 
 
 #: capabilities of the platform that have no pages yet; shown greyed, never as links
-COMING_SOON = ("Declarations", "Freight", "Bonded", "Disputes", "Analytics", "Twin")
+COMING_SOON = ("Declarations", "Freight", "Bonded", "Disputes", "Twin")
 ZONE_STAFF = frozenset({Role.ADMIN, Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})
 templates.env.globals["coming_soon"] = COMING_SOON
 
@@ -158,6 +158,8 @@ def navigation(actor: Actor) -> list[NavItem]:
         items.append(NavItem("users", "Users", "/users"))
     if actor.role in AUDITORS:
         items.append(NavItem("audit", "Audit", "/audit"))
+    if actor.role in (Role.ANALYST, Role.ADMIN):
+        items.append(NavItem("analytics", "Zone dashboard", "/dashboard"))
     return items
 
 
