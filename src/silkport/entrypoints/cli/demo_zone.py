@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from importlib.resources import files
 from typing import Any
 
 from sqlalchemy import select
@@ -43,7 +44,7 @@ from stdnum.cn import uscc as stdnum_uscc
 from silkport.bonded.domain.model import Category, MovementKind
 from silkport.bonded.services import handlers as bonded
 from silkport.bootstrap import Platform
-from silkport.clearance.adapters.rulebook_file import load_shipped
+from silkport.clearance.adapters.rulebook_file import SHIPPED, load_shipped, parse_yaml
 from silkport.clearance.domain.model import (
     DeclarationContent,
     DeclarationType,
@@ -59,6 +60,7 @@ from silkport.clearance.domain.model import (
     Status,
     TransportMode,
 )
+from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.services import handlers as clearance
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.domain.model import CreditGrade, EnterpriseDetails, Sector
@@ -372,6 +374,27 @@ def _kg_trade_cny(m: datetime) -> float:
     return 1.8e8
 
 
+def horgos_smart_port() -> Rulebook:
+    """The shipped smart-port rulebook as Horgos publishes it: plus a document check of the export licence of
+    commercial vehicles (MOFCOM automobile export licensing), the one check the smart port keeps for them."""
+    text = files("silkport.clearance").joinpath("data", SHIPPED["smart-port"]).read_text(encoding="utf-8")
+    data = parse_yaml(text)
+    data["version"] = f"{data['version']}-horgos"
+    data["description"] = f"{data['description']} Horgos: commercial vehicle export licences are document-checked."
+    data["rules"].append(
+        {
+            "id": "vehicle-export-licence",
+            "kind": "hs_watch",
+            "params": {"prefixes": ["8701", "8702", "8704", "8716"]},
+            "weight": 30,
+            "force_lane": "yellow",
+            "reason": "item {item}: commercial vehicle (HS {hs}): check the automobile export licence",
+            "trader_reason": "Item {item} needs an export licence: customs checks the documents.",
+        }
+    )
+    return Rulebook.from_mapping(data)
+
+
 def _normalise(raw: list[float]) -> list[float]:
     """The month weights of a series over the whole window (they sum to 1)."""
     s = sum(raw)
@@ -517,15 +540,15 @@ class DemoBuilder:
     def _delay(self, lane: Lane, smart: bool) -> timedelta:
         """How long an officer takes: document checks and inspections, before and after the smart port."""
         if lane is Lane.YELLOW:
-            hours = self.rng.lognormvariate(math.log(0.85 if smart else 2.3), 0.5)
+            hours = self.rng.lognormvariate(math.log(1.25 if smart else 2.5), 0.5)
         else:
             hours = self.rng.lognormvariate(math.log(1.6 if smart else 3.6), 0.45)
         return timedelta(hours=hours)
 
     def declare(self, when: datetime, content: DeclarationContent, horgos: bool) -> str | None:
-        """File a declaration as the truck joins the port's queue, then play its steps in time order: the
-        duty payment, the goods presented at the control point (arrival), the officer's document check or
-        inspection; it is released when cleared, arrived and settled. Its id."""
+        """File a declaration when the truck is at the control point (the goods have arrived), then play its
+        steps in time order: the duty payment, the officer's document check or inspection; it is released
+        when cleared and settled. Its id."""
         self.at(when)
         trader = Actor(
             f"demo-trader-{content.declarant_id[:8]}", "trader", Role.TRADER, enterprise_id=content.declarant_id
@@ -536,17 +559,14 @@ class DemoBuilder:
             trader,
             self.clearance_config,
             content,
-            pre_arrival=True,
+            pre_arrival=False,
             declaration_id=self.ids.hex(),
         )
         d = out.declaration
         self.counts["declarations"] += 1
         self.lanes[f"{'smart' if smart else 'manual'}.{d.lane.value if d.lane else 'none'}"] += 1
         officer = self.officers[content.office_code]
-        # queue to the control point: the same before and after the smart port
-        steps: list[tuple[datetime, str]] = [
-            (when + timedelta(hours=self.rng.lognormvariate(math.log(0.95), 0.45)), "arrive")
-        ]
+        steps: list[tuple[datetime, str]] = []
         if d.settlement is Settlement.UNPAID:
             steps.append((when + timedelta(minutes=self.rng.uniform(5, 25)), "settle"))
         if d.status is Status.DOCUMENT_CHECK:
@@ -558,9 +578,7 @@ class DemoBuilder:
         while steps:
             at, step = steps.pop(0)
             self.at(at)
-            if step == "arrive":
-                d = clearance.confirm_arrival(uow(), officer, d.id).declaration
-            elif step == "settle":
+            if step == "settle":
                 d = clearance.settle(uow(), trader, d.id, Settlement.PAID, f"PAY-{content.lrn}").declaration
             elif step == "check":
                 if self.rng.random() < 0.05:  # the officer wants a physical look after all
@@ -670,15 +688,12 @@ class DemoBuilder:
 
     def _rulebook(self, name: str, when: datetime) -> None:
         self.at(when)
-        rulebook = load_shipped(name)
+        rulebook = load_shipped(name) if name == "manual" else horgos_smart_port()
         try:
             clearance.publish_rulebook(self.p.clearance_uow(), self.supervisor, rulebook)
         except Conflict:  # published before in this database: publish it again under a demo version
-            clearance.publish_rulebook(
-                self.p.clearance_uow(),
-                self.supervisor,
-                replace(rulebook, version=f"{rulebook.version}-demo{self.seed}"),
-            )
+            again = replace(rulebook, version=f"{rulebook.version}-demo{self.seed}")
+            clearance.publish_rulebook(self.p.clearance_uow(), self.supervisor, again)
         self.counts["rulebooks_published"] += 1
 
     def _vin(self, wmi: str, year: int) -> str:
