@@ -158,6 +158,7 @@ def test_clearance_percentiles_before_and_after_the_rulebook_change(session: Ses
     # in order of publication; the transit declared without a rulebook comes last
     assert [b.key for b in c.by_rulebook] == ["manual-1", "smart-2", "none"]
     assert c.before is not None and c.after is not None
+    assert (c.before_rulebook, c.after_rulebook) == ("manual-1", "smart-2")
     assert (c.before.count, c.before.p50_hours, c.before.p90_hours) == (3, Decimal("3.00"), Decimal("4.00"))
     # after: 1 h, 0.5 h (from arrival), 0.5 h
     assert (c.after.count, c.after.p50_hours, c.after.p90_hours) == (3, Decimal("0.50"), Decimal("1.00"))
@@ -205,6 +206,7 @@ def test_claims_use_their_own_periods_and_areas(session: Session) -> None:
     assert by_key["horgos_clearance_before"].difference_pct == Decimal("0.0")
     assert by_key["horgos_clearance_after"].computed_value == Decimal("0.50")
     assert by_key["horgos_clearance_after"].difference_pct == Decimal("-50.0")
+    assert "under rulebook smart-2" in by_key["horgos_clearance_after"].note
     assert by_key["air_cargo_yoy"].computed_value == Decimal("300.0")
     assert by_key["litigation_cases"].computed_value is None
     overridden = {r.key: r for r in compute_claims(session, period=JAN_SEP, area="KASHGAR")}

@@ -138,7 +138,7 @@ def _compute(session: Session, claim: Claim, period: Period, area: str | None, r
         d = c.before if k.endswith("before") else c.after
         if d is None:
             return None, "no rulebook change among the declarations released in the period"
-        book = c.by_rulebook[0 if k.endswith("before") else -1].key
+        book = c.before_rulebook if k.endswith("before") else c.after_rulebook
         return d.p50_hours, f"{d.count} declarations under rulebook {book}; p90 {d.p90_hours} h"
     if k == "kashgar_kyrgyzstan_w2w":
         tir = ind.tir_deliveries(session, period, "KG")

@@ -400,6 +400,8 @@ class ClearanceFigures:
     by_rulebook: list[TimeDistribution]  # in order of publication
     before: TimeDistribution | None
     after: TimeDistribution | None
+    before_rulebook: str | None = None
+    after_rulebook: str | None = None
     histogram_before: list[tuple[int, int]] = field(default_factory=list)  # (hour bucket, count)
     histogram_after: list[tuple[int, int]] = field(default_factory=list)
 
@@ -482,6 +484,8 @@ def clearance_times(
         [distribution(k, by_book[k]) for k in order],
         before,
         after,
+        used[0] if before else None,
+        used[-1] if after else None,
         histogram(by_book[used[0]]) if before else [],
         histogram(by_book[used[-1]]) if after else [],
     )
