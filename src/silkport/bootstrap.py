@@ -30,6 +30,7 @@ from silkport.clearance.domain.model import (
 from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.domain.validation import ClearanceReference
 from silkport.clearance.services.handlers import ClearanceConfig
+from silkport.disputes.adapters.repository import SqlDisputesUnitOfWork
 from silkport.enterprises.adapters.repository import SqlEnterpriseRepository
 from silkport.enterprises.adapters.uow import SqlEnterpriseUnitOfWork
 from silkport.infra.db import make_engine, make_session_factory
@@ -185,6 +186,9 @@ class Platform:
 
     def bonded_uow(self) -> SqlBondedUnitOfWork:
         return SqlBondedUnitOfWork(self.session_factory, self.clock)
+
+    def disputes_uow(self) -> SqlDisputesUnitOfWork:
+        return SqlDisputesUnitOfWork(self.session_factory, self.clock)
 
     def bonded_config(self) -> BondedConfig:
         config = self.extras.get("bonded_config")
