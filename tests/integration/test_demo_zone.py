@@ -61,7 +61,7 @@ def test_the_demo_zone_is_consistent_deterministic_and_built_once(
     assert all(d.status is Status.RELEASED for d in declarations)
     ids = {d.id for d in declarations}
     # Horgos clearance: before the smart-port rulebook every declaration was checked by an officer
-    horgos = [d for d in declarations if d.content.office_code == "HRS-ROAD"]
+    horgos = [d for d in declarations if d.content.office_code in ("HRS-ROAD", "HRS-RAIL")]
     before = [d for d in horgos if d.stages[Stage.LODGEMENT] < SWITCH]
     after = [d for d in horgos if d.stages[Stage.LODGEMENT] >= SWITCH]
     assert before and after

@@ -162,6 +162,9 @@ class DemoSummary:
     todo: list[str] = field(default_factory=list)
     #: the enterprises the demo sign-ins act for (trader, logistics, warehouse, airline)
     anchors: dict[str, str] = field(default_factory=dict)
+    #: by what factor each of the article's figures (``silkport report`` claim keys) is scaled in this demo:
+    #: divide the computed figure by it to compare with the article (ratios and durations are not scaled)
+    claim_factors: dict[str, float] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = json.loads(json.dumps(asdict(self)))
@@ -324,11 +327,12 @@ VEHICLES: list[tuple[str, str, str, str, str, int]] = [
     ("LS5", "CIMC", "three-axle trailer", "O4", "871639", 85_000),
 ]
 VEHICLE_DESTINATIONS = [("KZ", 0.46), ("UZ", 0.2), ("KG", 0.1), ("RU", 0.14), ("TJ", 0.05), ("TM", 0.05)]
-GENERAL_EXPORTS = [
-    ("847130", "Portable computers", "H87", 300),
-    ("401110", "Tyres for passenger cars", "H87", 180),
-    ("610910", "T-shirts of cotton", "H87", 30),
-    ("640299", "Footwear, rubber soles", "PR", 60),
+#: rail exports through Horgos: HS, description, unit, CNY per unit, net kg per unit
+RAIL_EXPORTS: list[tuple[str, str, str, float, float]] = [
+    ("847130", "Portable computers", "H87", 3000, 2.2),
+    ("401110", "Tyres for passenger cars", "H87", 400, 9.5),
+    ("610910", "T-shirts of cotton", "H87", 30, 0.2),
+    ("640299", "Footwear, rubber soles", "PR", 60, 0.8),
 ]
 KG_EXPORTS: list[tuple[str, str, str, float]] = [
     ("610910", "T-shirts of cotton", "H87", 30),
@@ -395,10 +399,12 @@ def horgos_smart_port() -> Rulebook:
     return Rulebook.from_mapping(data)
 
 
-def _normalise(raw: list[float]) -> list[float]:
-    """The month weights of a series over the whole window (they sum to 1)."""
-    s = sum(raw)
-    return [r / s for r in raw]
+def _zone_trade_cny(m: datetime) -> float:
+    """The zone's monthly foreign trade: 40 % of Xinjiang's Jan-Sep 2025 total (RMB 400.6 bn, the analytics'
+    configured reference, itself an estimate) in 2025; 32 % of Jan-Sep 2024's RMB 322.39 bn before."""
+    if m.year == 2025:
+        return 0.40 * 400.6e9 / 9
+    return 0.32 * 322.39e9 / 9
 
 
 class DemoBuilder:
@@ -420,6 +426,18 @@ class DemoBuilder:
             SWITCH.isoformat(),
             todo=["legal desk cases: the disputes context has no services yet"],
         )
+        f = scale.factors
+        self.summary.claim_factors = {
+            "new_enterprises": f["enterprises"],
+            "foreign_trade_share": f["horgos_general_declarations"],
+            "air_cargo_tonnes": f["flights"],
+            "air_cargo_yoy": 1.0,
+            "vehicle_exports": f["vehicles"],
+            "kashgar_kyrgyzstan_trade": f["kg_declarations"],
+            "horgos_clearance_before": 1.0,
+            "horgos_clearance_after": 1.0,
+            "kashgar_kyrgyzstan_w2w": 1.0,
+        }
         self.counts: Counter[str] = Counter()
         self.enterprises_by: dict[tuple[str, Sector], list[str]] = {}
         self.clearance_config = platform.clearance_config()
@@ -427,7 +445,7 @@ class DemoBuilder:
             office: Actor(
                 f"demo-officer-{office.lower()}", f"officer {office}", Role.CUSTOMS_OFFICER, office_code=office
             )
-            for office in ("HRS-ROAD", "KSS-TIR", "URC-AIR")
+            for office in ("HRS-ROAD", "HRS-RAIL", "KSS-TIR", "URC-AIR")
         }
         self.supervisor = Actor("demo-supervisor", "supervisor", Role.CUSTOMS_SUPERVISOR)
         self.clearance_hours: dict[str, list[float]] = {"before": [], "after": []}
@@ -540,7 +558,7 @@ class DemoBuilder:
     def _delay(self, lane: Lane, smart: bool) -> timedelta:
         """How long an officer takes: document checks and inspections, before and after the smart port."""
         if lane is Lane.YELLOW:
-            hours = self.rng.lognormvariate(math.log(1.25 if smart else 2.5), 0.5)
+            hours = self.rng.lognormvariate(math.log(1.25 if smart else 2.85), 0.5)
         else:
             hours = self.rng.lognormvariate(math.log(1.6 if smart else 3.6), 0.45)
         return timedelta(hours=hours)
@@ -606,6 +624,8 @@ class DemoBuilder:
             self.counts[f"declarations.{d.status.value}"] += 1
             return d.id
         self.counts["declarations.released"] += 1
+        if content.type in (DeclarationType.EXPORT, DeclarationType.IMPORT):
+            self.counts[f"trade_cents_{when.year}_{when.month:02d}"] += int(sum(i.value for i in content.items) * 100)
         if horgos:
             hours = (d.stages[Stage.RELEASE] - d.stages[Stage.LODGEMENT]).total_seconds() / 3600
             self.clearance_hours["after" if smart else "before"].append(hours)
@@ -625,66 +645,69 @@ class DemoBuilder:
             for i, (m, k) in enumerate(zip(months, _spread(self.n(kind), weights), strict=True)):
                 events += [(_instant(self.rng, m), kind, i) for _ in range(k)]
         events.sort()
-        # vehicles per declaration: the month's vehicles split over its declarations
-        vehicles_total = self.n("vehicles")
-        veh_per_month = _spread(vehicles_total, veh_weights)
+        # vehicles per declaration: the month's vehicles split over its declarations; drawn before the run
+        # so that the rest of Horgos' trade can make up the zone's share of Xinjiang's trade month by month
+        veh_per_month = _spread(self.n("vehicles"), veh_weights)
         veh_decls = Counter(i for _, kind, i in events if kind == "vehicle_declarations")
-        kg_per_month = Counter(i for _, kind, i in events if kind == "kg_declarations")
-        kg_target = [_kg_trade_cny(m) * self.scale.factor("kg_declarations") for m in months]
-        # each month's declarations share its target value (so a month's trade is the target to the yuan)
-        kg_values: dict[int, list[float]] = {}
-        for i, k in kg_per_month.items():
-            w = [self.rng.uniform(0.6, 1.4) for _ in range(k)]
-            kg_values[i] = [kg_target[i] * x / sum(w) for x in w]
         vehicles_left = {i: veh_per_month[i] for i in range(len(months))}
-        decls_left = dict(veh_decls)
+        specs: list[tuple[int, tuple[str, str, str, str, str, int], str, float]] = []
+        veh_value = [0.0] * len(months)
+        for _, kind, i in events:
+            if kind != "vehicle_declarations":
+                continue
+            k = max(1, vehicles_left[i] // veh_decls[i] if veh_decls[i] > 1 else vehicles_left[i])
+            vehicles_left[i] -= k
+            veh_decls[i] -= 1
+            vehicle = self.rng.choice(VEHICLES)
+            dest = self.rng.choices([c for c, _ in VEHICLE_DESTINATIONS], [w for _, w in VEHICLE_DESTINATIONS])[0]
+            unit_value = vehicle[5] * self.rng.uniform(0.92, 1.08)
+            specs.append((k, vehicle, dest, unit_value))
+            veh_value[i] += round(unit_value * k, 2)
+        kg_target = [_kg_trade_cny(m) * self.scale.factor("kg_declarations") for m in months]
+        factor = self.scale.factor("horgos_general_declarations")
+        general_target = [
+            max(0.05 * _zone_trade_cny(m) * factor, _zone_trade_cny(m) * factor - veh_value[i] - kg_target[i])
+            for i, m in enumerate(months)
+        ]
+        # each month's declarations share its target value (so a month's trade is the target to the yuan)
+        values: dict[tuple[str, int], list[float]] = {}
+        for kind, target in (("kg_declarations", kg_target), ("horgos_general_declarations", general_target)):
+            for i, k in Counter(i for _, e, i in events if e == kind).items():
+                w = [self.rng.uniform(0.6, 1.4) for _ in range(k)]
+                values[(kind, i)] = [target[i] * x / sum(w) for x in w]
         pending_vehicles: dict[int, list[dict[str, Any]]] = {}
         self._rulebook("manual", START)
         tick = self.progress("declarations (Horgos, Kashgar - Kyrgyzstan)", len(events))
         switched = False
+        spec_iter = iter(specs)
         for serial, (when, kind, i) in enumerate(events, start=1):
             if not switched and when >= SWITCH:
                 self._rulebook("smart-port", SWITCH)
                 switched = True
             lrn = f"D{self.seed % 1000:03d}{serial:07d}"
             if kind == "vehicle_declarations":
-                k = vehicles_left[i] // decls_left[i] if decls_left[i] > 1 else vehicles_left[i]
-                k = max(k, 1)
-                vehicles_left[i] -= k
-                decls_left[i] -= 1
-                self._vehicle_declaration(when, i, k, lrn, pending_vehicles)
+                self._vehicle_declaration(when, i, next(spec_iter), lrn, pending_vehicles)
             elif kind == "horgos_general_declarations":
-                hs, desc, unit, price = self.rng.choice(GENERAL_EXPORTS)
-                qty = self.rng.randrange(200, 3000)
-                item = GoodsItem(
-                    hs,
-                    desc,
-                    D(qty),
-                    unit,
-                    D(qty) * D("1.1"),
-                    D(qty),
-                    _money(qty * price * self.rng.uniform(0.9, 1.1)),
-                    "CN",
-                )
-                content = self._content(
-                    DeclarationType.EXPORT,
-                    self.anchor("HORGOS", Sector.TRADE),
-                    "HRS-ROAD",
-                    TransportMode.ROAD,
-                    f"新F{self.rng.randrange(10000, 99999)}",
-                    self.rng.choice(["KZ", "UZ", "RU"]),
-                    (item,),
-                    ("CNHRS", "KZALA"),
-                    lrn,
-                )
-                self.declare(when, content, horgos=True)
+                self._rail_declaration(when, values[(kind, i)].pop(), lrn)
             else:
-                value = kg_values[i].pop()
-                self._kg_declaration(when, value, lrn)
+                self._kg_declaration(when, values[(kind, i)].pop(), lrn)
             tick(1)
         if not switched:
             self._rulebook("smart-port", SWITCH)
         self._flush_vehicles(pending_vehicles, final=True)
+
+    def _rail_declaration(self, when: datetime, value: float, lrn: str) -> None:
+        """A block train's consignment to Central Asia or Europe through the Horgos railway port."""
+        hs, desc, unit, price, kg_each = self.rng.choice(RAIL_EXPORTS)
+        qty = max(1, round(value / price))
+        net = D(str(round(qty * kg_each, 1)))
+        item = GoodsItem(hs, desc, D(qty), unit, (net * D("1.08")).quantize(D("0.1")), net, _money(value), "CN")
+        dest, unloading = self.rng.choice([("KZ", "KZALA"), ("UZ", "UZTAS"), ("RU", "RUMOW"), ("DE", "DEDUI")])
+        content = self._content(
+            DeclarationType.EXPORT, self.anchor("HORGOS", Sector.TRADE), "HRS-RAIL", TransportMode.RAIL,
+            f"X{8000 + self.rng.randrange(1000)}", dest, (item,), ("CNHRS", unloading), lrn,
+        )  # fmt: skip
+        self.declare(when, content, horgos=True)
 
     def _rulebook(self, name: str, when: datetime) -> None:
         self.at(when)
@@ -706,11 +729,14 @@ class DemoBuilder:
         return draft[:8] + vin_check_digit(draft) + draft[9:]
 
     def _vehicle_declaration(
-        self, when: datetime, month: int, k: int, lrn: str, pending: dict[int, list[dict[str, Any]]]
+        self,
+        when: datetime,
+        month: int,
+        spec: tuple[int, tuple[str, str, str, str, str, int], str, float],
+        lrn: str,
+        pending: dict[int, list[dict[str, Any]]],
     ) -> None:
-        wmi, make, model, category, hs, price = self.rng.choice(VEHICLES)
-        dest = self.rng.choices([c for c, _ in VEHICLE_DESTINATIONS], weights=[w for _, w in VEHICLE_DESTINATIONS])[0]
-        unit_value = price * self.rng.uniform(0.92, 1.08)
+        k, (wmi, make, model, category, hs, _price), dest, unit_value = spec
         mass = {"N3": 9000, "N2": 6000, "N1": 2500, "M3": 12000, "O4": 7000}[category]
         item = GoodsItem(hs, f"{make} {model}", D(k), "H87", D(k * mass), D(k * mass), _money(unit_value * k), "CN")
         exporter = self.anchor("HORGOS", Sector.VEHICLES)
@@ -886,7 +912,7 @@ class DemoBuilder:
                 # Kashgar to the Irkeshtam border (~230 km) and on to Bishkek: most deliveries 48-72 h
                 total_h = self.rng.choices(
                     [self.rng.uniform(30, 48), self.rng.uniform(48, 72), self.rng.uniform(72, 100)],
-                    weights=[0.12, 0.78, 0.10],
+                    weights=[0.12, 0.82, 0.06],
                 )[0]
                 border = start + timedelta(hours=self.rng.uniform(8, 14))
                 self.at(border)
@@ -1017,9 +1043,12 @@ class DemoBuilder:
         t25 = sum(v for k, v in air.items() if k.startswith("2025") and int(k[5:]) <= 8) / 1e6
         t24 = sum(v for k, v in air.items() if k.startswith("2024") and int(k[5:]) <= 8) / 1e6
         kg = {k[9:]: v for k, v in c.items() if k.startswith("kg_cents_")}
+        trade = {k[12:]: v for k, v in c.items() if k.startswith("trade_cents_")}
+        trade25 = sum(v for k, v in trade.items() if k.startswith("2025") and int(k[5:]) <= 9) / 100
         kg25 = sum(v for k, v in kg.items() if k.startswith("2025") and int(k[5:]) <= 9) / 100
         self.summary.figures = {
             "kashgar_kyrgyzstan_trade_cny_jan_sep_2025": f"{kg25:.2f}",
+            "zone_trade_cny_jan_sep_2025": f"{trade25:.2f}",
             "horgos_clearance_mean_hours_before_switch": f"{mean(self.clearance_hours['before']):.2f}",
             "horgos_clearance_median_hours_before_switch": f"{median(self.clearance_hours['before']):.2f}",
             "horgos_clearance_mean_hours_after_switch": f"{mean(self.clearance_hours['after']):.2f}",
@@ -1032,7 +1061,9 @@ class DemoBuilder:
             else "n/a",
             "lanes": ", ".join(f"{k}={v}" for k, v in sorted(self.lanes.items())),
         }
-        self.summary.counts = {k: v for k, v in sorted(c.items()) if not k.startswith(("air_grams_", "kg_cents_"))}
+        self.summary.counts = {
+            k: v for k, v in sorted(c.items()) if not k.startswith(("air_grams_", "kg_cents_", "trade_cents_"))
+        }
 
     def build(self) -> DemoSummary:
         self.timed("enterprises", self.build_enterprises)
