@@ -1,0 +1,177 @@
+"""The desk's domain: workflows move only along legal edges, refusals change nothing, time limits, conflicts,
+figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from silkport.disputes.adapters.orm import DisputeCaseRow
+from silkport.disputes.adapters.repository import from_row, load_new_york_convention, load_time_limits, to_body
+from silkport.disputes.domain import model as m
+from silkport.shared.errors import DomainError, IllegalTransition, ValidationFailed
+
+T0 = datetime(2025, 9, 1, 8, 0, tzinfo=UTC)
+LIMITS = load_time_limits()
+
+
+def parties(case_type: m.CaseType) -> tuple[m.Party, ...]:
+    claimant = m.Party("p1", "Horgos Trading", "CN", m.PartyRole.CLAIMANT, "ent-1", None, "Asia/Urumqi",
+                       m.Counsel("Li Wei"))  # fmt: skip
+    if case_type is m.CaseType.CONSULTATION:
+        return (claimant,)
+    return claimant, m.Party("p2", "Almaty LLP", "KZ", m.PartyRole.RESPONDENT, None, "BIN1", "Asia/Almaty")
+
+
+def new_case(case_type: m.CaseType = m.CaseType.ARBITRATION) -> m.Case:
+    return m.open_case(
+        id="c1", reference="LSD-2025-00001", case_type=case_type, intake=m.Intake.DESK, subject="s",
+        parties=parties(case_type), languages=("zh", "ru"), governing_law=None, seat="CN",
+        amount=Decimal("10.00"), currency="USD", links=(), at=T0,
+    )  # fmt: skip
+
+
+def prepare(case: m.Case, target: m.Status) -> m.Case:
+    """Fulfil what a target needs besides the edge (a neutral, an outcome, an enforcement)."""
+    if target is m.Status.NEUTRAL_APPOINTED and not case.neutrals:
+        role = m.NeutralRole.MEDIATOR if case.type is m.CaseType.MEDIATION else m.NeutralRole.ARBITRATOR
+        case = m.replace(case, neutrals=(m.Neutral("N", role, None, "independent", T0),))
+    return case
+
+
+@given(st.sampled_from(list(m.CaseType)), st.lists(st.sampled_from(list(m.Status)), max_size=25))
+def test_workflows_move_only_along_legal_edges_and_refusals_change_nothing(
+    case_type: m.CaseType, targets: list[m.Status]
+) -> None:
+    case = new_case(case_type)
+    at = T0
+    for target in targets:
+        at += timedelta(days=1)
+        before = case
+        legal = target in m.legal_targets(case.type, case.status)
+        try:
+            if target in m.OUTCOME_TARGETS:
+                kind = m.DECISIONS[case.type] if target is m.Status.DECIDED else next(iter(m.OUTCOME_TARGETS[target]))
+                case = m.record_outcome(case, m.Outcome(kind, at.date(), None, None, None, ""), LIMITS, at)
+            elif (
+                target is m.Status.ENFORCEMENT
+                and case.outcome is not None
+                and case.outcome.kind is not m.OutcomeKind.ADVICE
+            ):
+                e = m.Enforcement("e1", "KZ", "court", at.date(), True)
+                case = m.transition(m.file_enforcement(case, e, at.date()), target, LIMITS, at)
+            else:
+                case = m.transition(prepare(case, target), target, LIMITS, at)
+        except DomainError:
+            assert case == before
+            continue
+        assert legal, f"{before.status} -> {target} accepted for {case_type}"
+        assert case.status is target
+        assert target in m.WORKFLOWS[case_type].get(before.status, frozenset())
+        # a time limit is met only by entering its status, never before it started
+        for d in case.deadlines:
+            assert d.met_on is None or d.met_by in {target} or d.met_on <= at.date()
+
+
+@pytest.mark.parametrize("case_type", list(m.CaseType))
+def test_every_type_can_reach_closure(case_type: m.CaseType) -> None:
+    case = new_case(case_type)
+    at = T0
+    while case.status is not m.Status.CLOSED:
+        at += timedelta(days=1)
+        nxt = sorted(m.legal_targets(case.type, case.status) - {m.Status.WITHDRAWN, m.Status.DISMISSED})
+        target = m.Status.CLOSED if m.Status.CLOSED in nxt else nxt[0]
+        if target is m.Status.ENFORCEMENT:
+            target = m.Status.CLOSED if m.Status.CLOSED in nxt else target
+        if target is m.Status.DECIDED:
+            case = m.record_outcome(
+                case, m.Outcome(m.DECISIONS[case_type], at.date(), None, None, None, ""), LIMITS, at
+            )
+        else:
+            case = m.transition(prepare(case, target), target, LIMITS, at)
+    assert case.outcome is not None and case.outcome.kind is m.DECISIONS[case_type]
+    assert all(d.met_on is not None for d in case.deadlines), case.deadlines
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), st.integers(0, 48))
+def test_add_months_stays_in_the_target_month(day: date, months: int) -> None:
+    out = m.add_months(day, months)
+    assert (out.year * 12 + out.month) - (day.year * 12 + day.month) == months
+    assert out.day == day.day or out.day < day.day
+
+
+def test_extension_and_reminder_window() -> None:
+    case = m.transition(new_case(), m.Status.NOTIFIED, LIMITS, T0)
+    answer = next(d for d in case.deadlines if d.code == "answer_due")
+    assert answer.due == date(2025, 10, 16)
+    assert m.reminders_due(case, date(2025, 10, 8)) == ()
+    assert [d.code for d in m.reminders_due(case, date(2025, 10, 9))] == ["answer_due"]
+    reminded = m.mark_reminded(case, {"answer_due"}, date(2025, 10, 9))
+    assert m.reminders_due(reminded, date(2025, 10, 20)) == ()
+    extended = m.extend(reminded, "answer_due", date(2025, 11, 1), "counsel changed", "legal", T0)
+    assert m.reminders_due(extended, date(2025, 10, 20)) == ()
+    assert [d.code for d in m.reminders_due(extended, date(2025, 10, 25))] == ["answer_due"]
+    with pytest.raises(ValidationFailed):
+        m.extend(extended, "answer_due", date(2025, 10, 1), "earlier", "legal", T0)
+    with pytest.raises(ValidationFailed):
+        m.extend(extended, "award_due", date(2026, 10, 1), "not running", "legal", T0)
+
+
+def test_conflicts_come_from_shared_earlier_cases() -> None:
+    case = new_case()
+    petrov = m.person_key("Dr Petrov", None)
+    records = [
+        m.PriorRecord("old", "LSD-2024-00001", frozenset({petrov, m.person_key("Almaty LLP", "BIN1")})),
+        m.PriorRecord("other", "LSD-2024-00002", frozenset({petrov, m.person_key("Someone", None)})),
+    ]
+    found = m.conflicts(case, petrov, records)
+    assert [f.case_reference for f in found] == ["LSD-2024-00001"]
+    assert m.conflicts(case, m.person_key("li wei", None), []) != []  # counsel in this case
+    with pytest.raises(ValidationFailed):
+        m.appoint(m.transition(case, m.Status.NOTIFIED, LIMITS, T0),
+                  m.Neutral("Dr Petrov", m.NeutralRole.ARBITRATOR, None, "independent", T0), found)  # fmt: skip
+
+
+def test_illegal_transition_is_a_conflict() -> None:
+    with pytest.raises(IllegalTransition):
+        m.transition(new_case(), m.Status.HEARINGS, LIMITS, T0)
+
+
+@given(st.lists(st.integers(0, 400), min_size=1, max_size=30))
+def test_median_days_to_resolution(days: list[int]) -> None:
+    facts = [
+        m.CaseFacts(m.CaseType.MEDIATION, m.Status.DECIDED, frozenset({"CN", "KZ"}), T0,
+                    T0.date() + timedelta(days=d), m.OutcomeKind.SETTLEMENT)
+        for d in days
+    ]  # fmt: skip
+    f = m.figures(facts)
+    ordered = sorted(days)
+    n = len(ordered)
+    expected = Decimal(ordered[n // 2]) if n % 2 else Decimal(ordered[n // 2 - 1] + ordered[n // 2]) / 2
+    assert f.median_days_to_resolution == expected
+    assert f.resolved == f.resolved_cross_border == n and f.by_country == {"CN": n, "KZ": n}
+
+
+@given(st.sampled_from(list(m.CaseType)), st.integers(0, 60))
+def test_storage_round_trip(case_type: m.CaseType, days: int) -> None:
+    first = m.Status.IN_PROGRESS if case_type is m.CaseType.CONSULTATION else m.Status.NOTIFIED
+    case = m.transition(new_case(case_type), first, LIMITS, T0)
+    if case.status is m.Status.NOTIFIED and case.deadlines:
+        case = m.extend(case, case.deadlines[0].code, case.deadlines[0].due + timedelta(days=days + 1), "r", "u", T0)
+    row = DisputeCaseRow(
+        id=case.id, reference=case.reference, type=case.type.value, status=case.status.value,
+        intake=case.intake.value, subject=case.subject, opened_at=case.opened_at, body=to_body(case),
+    )  # fmt: skip
+    assert from_row(row) == case
+
+
+def test_new_york_convention_table_is_sourced_and_well_formed() -> None:
+    table = load_new_york_convention()
+    assert {"CN", "KZ", "KG"} <= set(table)
+    assert all(len(code) == 2 and e.participant for code, e in table.items())
+    assert all(e.action in {"a", "r", "d", ""} for e in table.values())
+    assert all(e.action_date is not None or e.in_force is not None for e in table.values())
