@@ -18,8 +18,11 @@ from silkport.entrypoints.cli.demo_zone import SWITCH, DemoExists, build_demo, e
 from silkport.entrypoints.cli.setup import migrate_and_seed
 from silkport.infra.audit import verify_chain
 from silkport.infra.settings import Settings
+from silkport.logistics.domain.consignment import Status as ConsignmentStatus
 from silkport.logistics.domain.vehicles import CountBy
+from silkport.logistics.services import handlers as logistics
 from silkport.logistics.services import modes
+from silkport.logistics.services.ports import ConsignmentFilter
 from silkport.shared.actor import Actor, Role
 from silkport.shared.clock import FixedClock
 from silkport.transit.services import handlers as transit
@@ -108,6 +111,13 @@ def test_the_demo_zone_is_consistent_deterministic_and_built_once(
     )
     assert len(page.items) == counts["tir_transports"]
     assert all(op.terminated_at is not None for t in page.items for op in t.operations)
+
+    # and each truck as a consignment on the Kashgar - Kyrgyzstan corridor, delivered by its EPCIS events
+    booked = logistics.list_consignments(
+        platform.logistics_uow(), ANALYST, ConsignmentFilter(corridor="KSS-KG"), None, 500
+    ).items
+    assert len(booked) == counts["consignments"] == counts["tir_transports"]
+    assert all(b.consignment.status is ConsignmentStatus.DELIVERED for b in booked)
 
     with platform.session_factory() as session:
         assert verify_chain(session).ok

@@ -66,10 +66,15 @@ from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.domain.model import CreditGrade, EnterpriseDetails, Sector
 from silkport.enterprises.services import handlers as enterprises
 from silkport.infra.audit import AuditEntryRow
+from silkport.logistics.domain.consignment import GoodsSummary
+from silkport.logistics.domain.consignment import Party as LogisticsParty
+from silkport.logistics.domain.epcis import Action, ObjectEvent
 from silkport.logistics.domain.identifiers import awb_check_digit, vin_check_digit
+from silkport.logistics.services import handlers as logistics
 from silkport.logistics.services import modes
+from silkport.logistics.services.handlers import BookConsignment, LegSpec
 from silkport.shared.actor import SYSTEM, Actor, Role
-from silkport.shared.clock import FixedClock
+from silkport.shared.clock import ZONE_TZ, FixedClock
 from silkport.shared.errors import Conflict
 from silkport.transit.domain.model import Leg, MessagePair
 from silkport.transit.services import handlers as transit
@@ -892,6 +897,8 @@ class DemoBuilder:
                     currency="EUR",
                     valid_until=start + timedelta(days=30),
                 )
+                goods = self.rng.choice(["cotton fabrics", "tyres", "household appliances", "footwear"])
+                mass = D(self.rng.randrange(8000, 24000))
                 self.at(start - timedelta(hours=2))
                 result = transit.submit_advance_data(
                     self.p.transit_uow(),
@@ -899,16 +906,29 @@ class DemoBuilder:
                     guarantee_reference=reference,
                     holder_id="CHN/080/000101",
                     vehicle=f"新Q{self.rng.randrange(10000, 99999)}",
-                    goods_description=self.rng.choice(["cotton fabrics", "tyres", "household appliances", "footwear"]),
-                    gross_mass_kg=D(self.rng.randrange(8000, 24000)),
+                    goods_description=goods,
+                    gross_mass_kg=mass,
                     itinerary=route,
                 )
                 tid = result.transport.id
+                # the same truck as a consignment on the KSS-KG corridor, its clock run by EPCIS events
+                cmr = f"CMR-{self.seed % 1000:03d}-{serial:06d}"
+                self.at(start - timedelta(hours=1))
+                logistics.book(
+                    self.p.logistics_uow(), holder,
+                    BookConsignment(
+                        "road_cmr", cmr, LogisticsParty(f"Demo shipper {serial}", "CN"),
+                        LogisticsParty(f"Demo consignee {serial}", "KG"), GoodsSummary(goods, 33, mass),
+                        [LegSpec("road", "Demo TIR carrier", "CNKSS", "KGFRU", start, start + timedelta(hours=60))],
+                        corridor="KSS-KG",
+                    ),
+                )  # fmt: skip
                 seals = [f"CN{serial:07d}A", f"CN{serial:07d}B"]
                 self.at(start - timedelta(minutes=40))
                 transit.operate(self.p.transit_uow(), officer, tid, 1, MessagePair.RECORD_DECLARATION_DATA)
                 self.at(start)
                 transit.operate(self.p.transit_uow(), officer, tid, 1, MessagePair.START, seals=seals)
+                self._track(holder, f"{cmr}-dep", start, "departing", cmr, "CNKSS")
                 # Kashgar to the Irkeshtam border (~230 km) and on to Bishkek: most deliveries 48-72 h
                 total_h = self.rng.choices(
                     [self.rng.uniform(30, 48), self.rng.uniform(48, 72), self.rng.uniform(72, 100)],
@@ -926,10 +946,20 @@ class DemoBuilder:
                 self.at(delivered)
                 payload = {**payload, "at": delivered.isoformat()}
                 transit.apply_partner_message(self.p.transit_uow(), "KG", f"{tid}-i12", "I12", payload)
+                self._track(holder, f"{cmr}-arr", delivered, "arriving", cmr, "KGFRU")
+                self.counts["consignments"] += 1
                 self.counts["tir_transports"] += 1
                 within += 48 <= total_h <= 72
                 tick(1)
         self.counts["tir_within_48_72h"] = within
+
+    def _track(self, actor: Actor, event_id: str, at: datetime, step: str, cmr: str, where: str) -> None:
+        """An EPCIS object event about the consignment's CMR, as the operator's yard system sends it."""
+        event = ObjectEvent(
+            event_id=event_id, event_time=at.astimezone(ZONE_TZ), time_zone_offset="+06:00", action=Action.OBSERVE,
+            biz_step=step, read_point=where, epcs=(cmr,),
+        )  # fmt: skip
+        logistics.capture(self.p.logistics_uow(), actor, [event])
 
     # -- bonded: fuel for foreign carriers, maintenance ----------------------------------------------
     def build_bonded(self) -> None:
