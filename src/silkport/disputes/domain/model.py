@@ -387,8 +387,11 @@ def open_case(
             errors.append(FieldError(f"links[{i}].kind", f"must be one of {', '.join(sorted(LINK_KINDS))}"))
         if not link.ref.strip():
             errors.append(FieldError(f"links[{i}].ref", "must not be empty"))
+    try:
+        validate_parties(case_type, parties)
+    except ValidationFailed as exc:
+        errors += exc.errors
     _errors(errors)
-    validate_parties(case_type, parties)
     return Case(
         id, reference, case_type, Status.INTAKE, intake, subject.strip(), parties, languages, governing_law,
         seat, amount, currency, at, links, status_since=at,

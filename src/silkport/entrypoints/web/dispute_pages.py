@@ -1,0 +1,179 @@
+"""Web pages of the legal service desk: the case list with filters, one case (timeline, parties, time limits,
+hearings, documents, outcome) and the intake form.
+
+The pages drive the same services as the API (``silkport.disputes.services.handlers``): access rules stay
+there. Actions are POST forms with the session's CSRF token; on success they redirect (303) to the case, a
+validation error re-renders the form with field-level messages.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import FormData
+
+from silkport.disputes.api import _month
+from silkport.disputes.domain import model as m
+from silkport.disputes.services import handlers as h
+from silkport.disputes.services.ports import CaseFilter, DisputesUnitOfWork
+from silkport.entrypoints.web.pages import CurrentViewer, Form, PageRoute, choice, is_htmx, render, require_csrf
+from silkport.infra.web import service
+from silkport.shared.codes import all_countries, all_currencies, is_country
+from silkport.shared.errors import FieldError, ValidationFailed
+
+DisputesUow = Annotated[DisputesUnitOfWork, Depends(service("disputes"))]
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+
+def _text(form: FormData, name: str, limit: int = 300) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+@router.get("/disputes", response_class=HTMLResponse)
+def case_list(
+    request: Request,
+    viewer: CurrentViewer,
+    uow: DisputesUow,
+    type: str = "",
+    status: str = "",
+    country: str = "",
+    month: str = "",
+    cursor: str | None = None,
+) -> Response:
+    case_type = choice("type", type, m.CaseType)
+    case_status = choice("status", status, m.Status)
+    code = country.strip().upper() or None
+    if code is not None and not is_country(code):
+        raise ValidationFailed(FieldError("country", f"{country!r} is not an ISO 3166 alpha-2 code"))
+    start, end = _month(month.strip() or None)
+    page = h.list_cases(uow, viewer.actor, CaseFilter(None, case_type, case_status, code, start, end), cursor, 25)
+    context: dict[str, Any] = {
+        "cases": page.items,
+        "next_cursor": page.next_cursor,
+        "filters": {"type": type, "status": status, "country": code or "", "month": month},
+        "types": list(m.CaseType),
+        "statuses": list(m.Status),
+    }
+    template = "disputes/_rows.html" if is_htmx(request) else "disputes/list.html"
+    return render(request, template, context, viewer=viewer, active="disputes")
+
+
+def _intake_context(values: dict[str, str], errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {
+        "values": values,
+        "errors": errors,
+        "types": list(m.CaseType),
+        "countries": all_countries(),
+        "currencies": sorted(all_currencies()),
+    }
+
+
+FIELDS = (
+    "type", "subject", "claimant_name", "claimant_country", "claimant_tz", "claimant_counsel", "respondent_name",
+    "respondent_country", "respondent_tz", "respondent_identifier", "respondent_counsel", "languages",
+    "governing_law", "seat", "amount", "currency", "link_kind", "link_ref",
+)  # fmt: skip
+
+
+@router.get("/disputes/new", response_class=HTMLResponse)
+def intake_form(request: Request, viewer: CurrentViewer) -> Response:
+    values = dict.fromkeys(FIELDS, "")
+    values |= {"type": "arbitration", "claimant_country": "CN", "claimant_tz": "Asia/Urumqi", "respondent_tz": "UTC",
+               "languages": "zh, en"}  # fmt: skip
+    return render(request, "disputes/new.html", _intake_context(values, {}), viewer=viewer, active="disputes")
+
+
+@router.post("/disputes/new", response_class=HTMLResponse)
+def intake(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow) -> Response:
+    require_csrf(request, form)
+    values = {name: _text(form, name) for name in FIELDS}
+    errors: dict[str, list[str]] = {}
+    try:
+        case_type = choice("type", values["type"], m.CaseType)
+        if case_type is None:
+            raise ValidationFailed(FieldError("type", "choose the kind of case"))
+        amount = None
+        if values["amount"]:
+            try:
+                amount = Decimal(values["amount"])
+            except InvalidOperation as exc:
+                raise ValidationFailed(FieldError("amount", "is not a number")) from exc
+        own = viewer.actor.enterprise_id if viewer.actor.is_enterprise_bound else None
+        parties = [
+            h.PartyIn(values["claimant_name"], values["claimant_country"].upper(), m.PartyRole.CLAIMANT, own, None,
+                      values["claimant_tz"] or "UTC",
+                      m.Counsel(values["claimant_counsel"]) if values["claimant_counsel"] else None),
+        ]  # fmt: skip
+        if values["respondent_name"]:
+            parties.append(
+                h.PartyIn(values["respondent_name"], values["respondent_country"].upper(), m.PartyRole.RESPONDENT,
+                          None, values["respondent_identifier"] or None, values["respondent_tz"] or "UTC",
+                          m.Counsel(values["respondent_counsel"]) if values["respondent_counsel"] else None)
+            )  # fmt: skip
+        links = (m.Link(values["link_kind"], values["link_ref"]),) if values["link_ref"] else ()
+        data = h.IntakeIn(
+            case_type, values["subject"], tuple(parties),
+            tuple(x.strip().lower() for x in values["languages"].split(",") if x.strip()),
+            values["governing_law"] or None, values["seat"].upper() or None, amount,
+            values["currency"].upper() or None, links,
+        )  # fmt: skip
+        case = h.intake(uow, viewer.actor, data)
+    except ValidationFailed as exc:
+        for e in exc.errors:
+            name = e.field.replace("parties[0].", "claimant_").replace("parties[1].", "respondent_")
+            errors.setdefault(name, []).append(e.message)
+        context = _intake_context(values, errors)
+        return render(request, "disputes/new.html", context, viewer=viewer, active="disputes", status_code=422)
+    return RedirectResponse(f"/disputes/{case.id}", status_code=303)
+
+
+@router.get("/disputes/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id: str, msg: str = "") -> Response:
+    f = h.case_file(uow, viewer.actor, case_id)
+    desk = h.is_desk(viewer.actor)
+    context = {
+        "c": f.case,
+        "timeline": f.timeline,
+        "documents": f.documents,
+        "today": f.today,
+        "desk": desk,
+        "next_statuses": sorted(
+            s.value for s in m.legal_targets(f.case.type, f.case.status) if s not in m.OUTCOME_TARGETS
+        ),
+        "outcome_kinds": [m.DECISIONS[f.case.type].value, "withdrawal", "dismissal"],
+        "message": msg[:200],
+    }
+    return render(request, "disputes/detail.html", context, viewer=viewer, active="disputes")
+
+
+@router.post("/disputes/{case_id}/transition")
+def transition(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    require_csrf(request, form)
+    target = choice("to", _text(form, "to"), m.Status)
+    if target is None:
+        raise ValidationFailed(FieldError("to", "choose the next status"))
+    h.advance(uow, viewer.actor, case_id, target, _text(form, "note", 500))
+    return RedirectResponse(f"/disputes/{case_id}?msg=Moved+to+{target.value}", status_code=303)
+
+
+@router.post("/disputes/{case_id}/outcome")
+def outcome(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    require_csrf(request, form)
+    kind = choice("kind", _text(form, "kind"), m.OutcomeKind)
+    if kind is None:
+        raise ValidationFailed(FieldError("kind", "choose the outcome"))
+    try:
+        decided_on = date.fromisoformat(_text(form, "decided_on"))
+        amount = Decimal(_text(form, "amount")) if _text(form, "amount") else None
+    except (ValueError, InvalidOperation) as exc:
+        raise ValidationFailed(FieldError("decided_on", "give a date (YYYY-MM-DD) and a numeric amount")) from exc
+    currency = _text(form, "currency").upper() or None
+    h.record_outcome(
+        uow, viewer.actor, case_id, m.Outcome(kind, decided_on, amount, currency, None, _text(form, "note", 2000))
+    )
+    return RedirectResponse(f"/disputes/{case_id}?msg=Outcome+recorded", status_code=303)
