@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -12,6 +13,8 @@ from silkport.bootstrap import Platform, bootstrap
 from silkport.clearance.domain.model import Declaration, DeclarationType, Stage, Status
 from silkport.clearance.services import handlers as clearance
 from silkport.clearance.services.ports import DeclarationFilter
+from silkport.disputes.services import handlers as disputes
+from silkport.disputes.services.ports import DisputesUnitOfWork
 from silkport.enterprises.services import handlers as enterprises
 from silkport.enterprises.services.ports import EnterpriseFilter
 from silkport.entrypoints.cli.demo_zone import SWITCH, DemoExists, build_demo, existing_demo
@@ -118,6 +121,14 @@ def test_the_demo_zone_is_consistent_deterministic_and_built_once(
     ).items
     assert len(booked) == counts["consignments"] == counts["tir_transports"]
     assert all(b.consignment.status is ConsignmentStatus.DELIVERED for b in booked)
+
+    # the legal desk: litigation cases and cross-border disputes resolved (settlements and judgments)
+    legal = disputes.figures(
+        cast(DisputesUnitOfWork, platform.disputes_uow()), None, date(2024, 8, 1), date(2025, 9, 30)
+    )
+    assert legal["litigation_cases"] == counts["legal.litigation_support"] > 0
+    assert legal["resolved_cross_border"] == counts.get("legal.settlement", 0) + counts.get("legal.judgment", 0)
+    assert legal["total"] == counts["legal.litigation_support"] + counts["legal.mediation"]
 
     with platform.session_factory() as session:
         assert verify_chain(session).ok

@@ -20,7 +20,7 @@ switch date and the figures generated are recorded as the demo's metadata: an au
 Running again with the same seed and scale finds it and does nothing; a different demo in the same
 database is refused.
 
-Not yet generated: legal desk cases (the disputes context has no services yet) — TODO once it lands.
+- legal desk cases since August 2024: litigation support cases, cross-border mediations that settle.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from importlib.resources import files
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 from stdnum.cn import uscc as stdnum_uscc
@@ -62,6 +62,10 @@ from silkport.clearance.domain.model import (
 )
 from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.services import handlers as clearance
+from silkport.disputes.domain.model import CaseType, NeutralRole, Outcome, OutcomeKind, PartyRole
+from silkport.disputes.domain.model import Status as CaseStatus
+from silkport.disputes.services import handlers as disputes
+from silkport.disputes.services.ports import DisputesUnitOfWork
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.domain.model import CreditGrade, EnterpriseDetails, Sector
 from silkport.enterprises.services import handlers as enterprises
@@ -114,6 +118,8 @@ FULL_VOLUMES: dict[str, int] = {
     "tir_transports": 6_000,
     "fuel_uplifts": 9_000,
     "work_orders": 600,
+    "litigation_cases": 110,
+    "mediations": 240,  # ~90 % settle: with the judgments, ~270 cross-border disputes resolved
 }
 
 SCALES: dict[str, Scale] = {
@@ -130,6 +136,8 @@ SCALES: dict[str, Scale] = {
             "tir_transports": 0.01,
             "fuel_uplifts": 0.01,
             "work_orders": 0.05,
+            "litigation_cases": 0.2,
+            "mediations": 0.2,
         },
     ),
     "test": Scale(
@@ -144,6 +152,8 @@ SCALES: dict[str, Scale] = {
             "tir_transports": 0.002,
             "fuel_uplifts": 0.002,
             "work_orders": 0.02,
+            "litigation_cases": 0.03,
+            "mediations": 0.03,
         },
     ),
 }
@@ -317,6 +327,22 @@ AREAS: list[tuple[str, str, float, list[tuple[Sector, float]]]] = [
         ],
     ),
 ]
+LEGAL_ZONE_OPENED = datetime(2024, 8, 1, tzinfo=UTC)
+LEGAL_COUNTERPARTS = [
+    ("KZ", "Asia/Almaty", "Almaty Trade LLP"),
+    ("KG", "Asia/Bishkek", "Bishkek Import LLC"),
+    ("UZ", "Asia/Tashkent", "Tashkent Savdo LLC"),
+    ("RU", "Europe/Moscow", "Novosibirsk Logistika OOO"),
+    ("TJ", "Asia/Dushanbe", "Dushanbe Commerce LLC"),
+]
+LEGAL_SUBJECTS = [
+    "Unpaid invoice for a consignment of commercial vehicles",
+    "Short delivery of cotton fabrics under a CIF contract",
+    "Damaged tyres on arrival in Bishkek",
+    "Late TIR delivery and the carrier's liability (CMR)",
+    "Quality of dried apricots against the contract sample",
+]
+MEDIATORS = ["Wang Fang", "Aigul Nurlanovna", "Zhang Min", "Bakyt Osmonov", "Liu Yang", "Dilnoza Karimova"]
 AREA_ZH = {"URUMQI": "乌鲁木齐", "HORGOS": "霍尔果斯", "KASHGAR": "喀什"}
 INVESTORS = ["KZ", "UZ", "KG", "RU", "HK", "TJ", "TR", "AE", "SG", "PK", "DE"]
 
@@ -429,7 +455,7 @@ class DemoBuilder:
             dict(scale.factors),
             (START.date().isoformat(), (END - timedelta(days=1)).date().isoformat()),
             SWITCH.isoformat(),
-            todo=["legal desk cases: the disputes context has no services yet"],
+            todo=["legal desk: consultations, arbitrations, hearings, fees, documents and enforcement not generated"],
         )
         f = scale.factors
         self.summary.claim_factors = {
@@ -442,6 +468,8 @@ class DemoBuilder:
             "horgos_clearance_before": 1.0,
             "horgos_clearance_after": 1.0,
             "kashgar_kyrgyzstan_w2w": 1.0,
+            "litigation_cases": f["litigation_cases"],
+            "disputes_resolved": f["mediations"],
         }
         self.counts: Counter[str] = Counter()
         self.enterprises_by: dict[tuple[str, Sector], list[str]] = {}
@@ -1059,6 +1087,87 @@ class DemoBuilder:
                 self.counts["work_orders"] += 1
                 tick(1)
 
+    def _desk_uow(self) -> DisputesUnitOfWork:
+        # the disputes context's SQL unit of work does not yet type-check against its own port (its
+        # __enter__/__exit__ signatures): the runtime object is the one its API uses
+        return cast(DisputesUnitOfWork, self.p.disputes_uow())
+
+    def _advance_case(self, case_id: str, at: datetime, days: float, target: CaseStatus) -> datetime:
+        at += timedelta(days=days)
+        self.at(at)
+        disputes.advance(self._desk_uow(), Actor("demo-legal", "legal desk", Role.LEGAL_OFFICER), case_id, target)
+        return at
+
+    # -- legal service desk (since August 2024) ------------------------------------------------------
+    def build_legal(self) -> None:
+        """Litigation support cases, and cross-border mediations most of which end in a settlement."""
+        months = [m for m in _months() if m >= LEGAL_ZONE_OPENED]
+        desk = Actor("demo-legal", "legal desk", Role.LEGAL_OFFICER)
+        plan = [("litigation_cases", CaseType.LITIGATION_SUPPORT), ("mediations", CaseType.MEDIATION)]
+        months_i = range(len(months))
+        cases = sorted(
+            (_instant(self.rng, m), kind)
+            for name, kind in plan
+            for m, k in zip(months, _spread(self.n(name), [1.0 + i / len(months) for i in months_i]), strict=True)
+            for _ in range(k)
+        )  # fmt: skip
+        claimants = [
+            e for (_area, sector), ids in sorted(self.enterprises_by.items()) if sector is Sector.TRADE for e in ids
+        ]
+        tick = self.progress("legal desk cases", len(cases))
+        uow = self._desk_uow
+        for serial, (opened, kind) in enumerate(cases, start=1):
+            country, tz, firm = self.rng.choice(LEGAL_COUNTERPARTS)
+            claimant = self.rng.choice(claimants[:200])
+            amount = _money(self.rng.lognormvariate(math.log(400_000), 1.0))
+            self.at(opened)
+            case = disputes.intake(
+                uow(), desk,
+                disputes.IntakeIn(
+                    type=kind,
+                    subject=self.rng.choice(LEGAL_SUBJECTS),
+                    parties=(
+                        disputes.PartyIn(f"Demo enterprise {claimant[:8]}", "CN", PartyRole.CLAIMANT, claimant,
+                                         time_zone="Asia/Urumqi"),
+                        disputes.PartyIn(f"{firm} {serial:04d}", country, PartyRole.RESPONDENT, time_zone=tz),
+                    ),
+                    languages=("zh", "ru"), governing_law="CISG", seat="CN", amount=amount, currency="CNY",
+                ),
+            )  # fmt: skip
+            self.counts[f"legal.{kind.value}"] += 1
+            at = opened
+
+            at = self._advance_case(case.id, at, self.rng.uniform(2, 10), CaseStatus.NOTIFIED)
+            if kind is CaseType.MEDIATION:
+                at += timedelta(days=self.rng.uniform(3, 12))
+                self.at(at)
+                disputes.appoint_neutral(
+                    uow(), desk, case.id, self.rng.choice(MEDIATORS), NeutralRole.MEDIATOR, None,
+                    "I have no relationship with the parties or their counsel.",
+                )  # fmt: skip
+                at = self._advance_case(case.id, at, 0.1, CaseStatus.NEUTRAL_APPOINTED)
+                at = self._advance_case(case.id, at, self.rng.uniform(7, 30), CaseStatus.HEARINGS)
+                settled = self.rng.random() < 0.9
+                decision = OutcomeKind.SETTLEMENT if settled else OutcomeKind.WITHDRAWAL
+            else:
+                at = self._advance_case(case.id, at, self.rng.uniform(10, 30), CaseStatus.ANSWERED)
+                at = self._advance_case(case.id, at, self.rng.uniform(20, 60), CaseStatus.HEARINGS)
+                decision = OutcomeKind.JUDGMENT
+            at += timedelta(days=self.rng.uniform(5, 40))
+            if at >= END:  # still before the court or the mediator at the end of the window
+                tick(1)
+                continue
+            self.at(at)
+            disputes.record_outcome(
+                uow(), desk, case.id,
+                Outcome(decision, at.date(), amount if decision is not OutcomeKind.WITHDRAWAL else None,
+                        "CNY" if decision is not OutcomeKind.WITHDRAWAL else None, None, "demo outcome"),
+            )  # fmt: skip
+            self.counts[f"legal.{decision.value}"] += 1
+            if at + timedelta(days=3) < END:
+                self._advance_case(case.id, at, 3, CaseStatus.CLOSED)
+            tick(1)
+
     # -- figures -------------------------------------------------------------------------------------
     def figures(self) -> None:
         def mean(xs: list[float]) -> float:
@@ -1101,6 +1210,7 @@ class DemoBuilder:
         self.timed("air", self.build_air)
         self.timed("tir", self.build_tir)
         self.timed("bonded", self.build_bonded)
+        self.timed("legal", self.build_legal)
         self.figures()
         self.summary.anchors = anchors_of(self)
         return self.summary
