@@ -75,3 +75,41 @@ def test_a_party_sees_only_its_cases_and_no_desk_actions(desk: Zone) -> None:
     assert r.status_code == 303
     page = z.client.get(r.headers["location"]).text
     assert re.search(r"Intake</dt><dd>Party", page)
+
+
+def test_an_arbitration_through_the_pages_with_appointment_hearing_and_upload(desk: Zone) -> None:
+    z = desk
+    sign_in(z.client, "legal")
+    token = page_csrf(z.client, "/disputes/new")
+    r = z.client.post("/disputes/new", data={**form(type="arbitration"), "csrf_token": token}, follow_redirects=False)
+    path = r.headers["location"]
+    page = z.client.get(path).text
+
+    def act(action: str, **data: str) -> str:
+        nonlocal page
+        r = z.client.post(f"{path}/{action}", data={**data, "csrf_token": csrf_of(page)})
+        assert r.status_code == 200, r.text
+        page = r.text
+        return page
+
+    act("transition", to="notified")
+    act("transition", to="answered")
+    # a conflicted arbitrator (counsel of the claimant here) is refused with the reason
+    r = z.client.post(f"{path}/neutrals", data={"role": "arbitrator", "name": "Li Wei",
+                      "independence_declaration": "independent", "csrf_token": csrf_of(page)})  # fmt: skip
+    assert r.status_code == 422 and "conflict of interest" in r.text
+    act("neutrals", role="arbitrator", name="Prof. Chen", independence_declaration="I am independent.")
+    assert "Arbitrator: <strong>Prof. Chen</strong>" in page
+    act("transition", to="neutral_appointed")
+    act("hearings", starts_at="2025-09-10T15:00", minutes="90", place="Room 3, Urumqi")
+    assert "2025-09-10 15:00" in page  # shown in Urumqi time
+    party = re.search(r'name="shared_with" value="([0-9a-f]+)"', page)
+    assert party
+    r = z.client.post(f"{path}/documents", data={"title": "Statement of claim", "shared_with": party.group(1),
+                      "csrf_token": csrf_of(page)}, files={"file": ("claim.txt", b"claim", "text/plain")})  # fmt: skip
+    assert r.status_code == 200 and "claim.txt" in r.text
+    page = r.text
+    act("transition", to="hearings")
+    act("outcome", kind="award", decided_on="2025-09-01", amount="40000", currency="USD")
+    act("transition", to="closed")
+    assert 'data-testid="status">Closed' in page and "Award on 2025-09-01: 40000 USD" in page

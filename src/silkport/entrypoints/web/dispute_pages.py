@@ -8,13 +8,14 @@ validation error re-renders the form with field-level messages.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from silkport.disputes.api import _month
 from silkport.disputes.domain import model as m
@@ -22,6 +23,7 @@ from silkport.disputes.services import handlers as h
 from silkport.disputes.services.ports import CaseFilter, DisputesUnitOfWork
 from silkport.entrypoints.web.pages import CurrentViewer, Form, PageRoute, choice, is_htmx, render, require_csrf
 from silkport.infra.web import service
+from silkport.shared.clock import ZONE_TZ
 from silkport.shared.codes import all_countries, all_currencies, is_country
 from silkport.shared.errors import FieldError, ValidationFailed
 
@@ -177,3 +179,50 @@ def outcome(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUo
         uow, viewer.actor, case_id, m.Outcome(kind, decided_on, amount, currency, None, _text(form, "note", 2000))
     )
     return RedirectResponse(f"/disputes/{case_id}?msg=Outcome+recorded", status_code=303)
+
+
+@router.post("/disputes/{case_id}/neutrals")
+def appoint(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    """Appoint a mediator or arbitrator: the conflict check runs first, the declaration is required."""
+    require_csrf(request, form)
+    role = choice("role", _text(form, "role"), m.NeutralRole)
+    if role is None:
+        raise ValidationFailed(FieldError("role", "choose mediator or arbitrator"))
+    h.appoint_neutral(
+        uow, viewer.actor, case_id, _text(form, "name", 200), role, _text(form, "identifier", 100) or None,
+        _text(form, "independence_declaration", 4000),
+    )  # fmt: skip
+    return RedirectResponse(f"/disputes/{case_id}?msg=Appointed", status_code=303)
+
+
+@router.post("/disputes/{case_id}/hearings")
+def hearing(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    """A hearing at a time given in the zone's time (Urumqi) unless an offset is given."""
+    require_csrf(request, form)
+    try:
+        starts = datetime.fromisoformat(_text(form, "starts_at"))
+        minutes = int(_text(form, "minutes") or "60")
+    except ValueError as exc:
+        raise ValidationFailed(FieldError("starts_at", "give a date and time and a number of minutes")) from exc
+    if starts.tzinfo is None:
+        starts = starts.replace(tzinfo=ZONE_TZ)
+    h.schedule_hearing(uow, viewer.actor, case_id, starts, minutes, _text(form, "place", 200))
+    return RedirectResponse(f"/disputes/{case_id}?msg=Hearing+scheduled", status_code=303)
+
+
+@router.post("/disputes/{case_id}/documents")
+async def upload(request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id: str) -> Response:
+    """Upload a document from the case page, shared with the ticked parties."""
+    form = await request.form()
+    require_csrf(request, form)
+    file = form.get("file")
+    if not isinstance(file, UploadFile):
+        raise ValidationFailed(FieldError("file", "choose a file"))
+    content = await file.read(h.MAX_DOCUMENT_BYTES + 1)
+    share = tuple(str(x) for x in form.getlist("shared_with") if isinstance(x, str) and x)
+    await run_in_threadpool(
+        h.upload_document, uow, viewer.actor, case_id, title=_text(form, "title", 200),
+        filename=file.filename or "document", media_type=file.content_type or "application/octet-stream",
+        content=content, shared_with=share,
+    )  # fmt: skip
+    return RedirectResponse(f"/disputes/{case_id}?msg=Document+uploaded", status_code=303)
