@@ -342,7 +342,12 @@ LEGAL_SUBJECTS = [
     "Late TIR delivery and the carrier's liability (CMR)",
     "Quality of dried apricots against the contract sample",
 ]
-MEDIATORS = ["Wang Fang", "Aigul Nurlanovna", "Zhang Min", "Bakyt Osmonov", "Liu Yang", "Dilnoza Karimova"]
+#: the desk's panel of mediators (demo names)
+MEDIATORS = [
+    f"{given} {family}"
+    for family in ("Wang", "Zhang", "Liu", "Osmonov", "Karimova", "Nurlanovna", "Chen", "Ismailov")
+    for given in ("Fang", "Min", "Yang", "Bakyt", "Dilnoza", "Aigul", "Lei", "Timur")
+]
 AREA_ZH = {"URUMQI": "乌鲁木齐", "HORGOS": "霍尔果斯", "KASHGAR": "喀什"}
 INVESTORS = ["KZ", "UZ", "KG", "RU", "HK", "TJ", "TR", "AE", "SG", "PK", "DE"]
 
@@ -1141,8 +1146,11 @@ class DemoBuilder:
             if kind is CaseType.MEDIATION:
                 at += timedelta(days=self.rng.uniform(3, 12))
                 self.at(at)
+                # the desk appoints the first mediator of the panel its conflict check clears
+                panel = self.rng.sample(MEDIATORS, len(MEDIATORS))
+                name = next(n for n in panel if not disputes.conflict_check(uow(), desk, case.id, n, None))
                 disputes.appoint_neutral(
-                    uow(), desk, case.id, self.rng.choice(MEDIATORS), NeutralRole.MEDIATOR, None,
+                    uow(), desk, case.id, name, NeutralRole.MEDIATOR, None,
                     "I have no relationship with the parties or their counsel.",
                 )  # fmt: skip
                 at = self._advance_case(case.id, at, 0.1, CaseStatus.NEUTRAL_APPOINTED)
