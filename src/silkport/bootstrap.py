@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from silkport.bonded.adapters.repository import SqlBondedRepository
 from silkport.bonded.adapters.uow import SqlBondedUnitOfWork
 from silkport.bonded.adapters.uow import load_units as load_bonded_units
 from silkport.bonded.domain.model import DeclarationFacts, DutyQuote
@@ -48,6 +49,7 @@ from silkport.infra.partners import (
 from silkport.infra.security import Argon2Hasher
 from silkport.infra.settings import Settings, get_settings
 from silkport.logistics.adapters.modes_uow import SqlFreightUnitOfWork
+from silkport.logistics.adapters.repository import SqlConsignmentRepository
 from silkport.logistics.adapters.uow import SqlLogisticsUnitOfWork
 from silkport.shared.clock import Clock, SystemClock
 from silkport.transit.adapters.repository import partner_handlers as transit_partner_handlers
@@ -136,6 +138,25 @@ class ClearanceDeclarations:
         )
 
 
+class ZoneRecordLookup:
+    """The legal desk asks whether the records a case is about exist (each context's own repository)."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def exists(self, kind: str, ref: str) -> bool | None:
+        if kind == "declaration":
+            return SqlDeclarationRepository(self._session).get(ref) is not None
+        if kind == "consignment":
+            return SqlConsignmentRepository(self._session).get(ref) is not None
+        if kind == "bonded_movement":
+            return SqlBondedRepository(self._session).movement(ref) is not None
+        return None  # a contract is a document of the case, not a zone record
+
+    def enterprise_exists(self, enterprise_id: str) -> bool:
+        return SqlEnterpriseRepository(self._session).get(enterprise_id) is not None
+
+
 def _hs_subheading_exists(code: str) -> bool:
     entry = reference_data().hs(code)
     return entry is not None and entry.level == 6 and entry.in_nomenclature
@@ -188,7 +209,7 @@ class Platform:
         return SqlBondedUnitOfWork(self.session_factory, self.clock)
 
     def disputes_uow(self) -> SqlDisputesUnitOfWork:
-        return SqlDisputesUnitOfWork(self.session_factory, self.clock)
+        return SqlDisputesUnitOfWork(self.session_factory, self.clock, ZoneRecordLookup)
 
     def bonded_config(self) -> BondedConfig:
         config = self.extras.get("bonded_config")

@@ -16,7 +16,7 @@ def form(**over: str) -> dict[str, str]:
         "claimant_country": "CN", "claimant_tz": "Asia/Urumqi", "claimant_counsel": "Li Wei",
         "respondent_name": "Bishkek Motors", "respondent_country": "KG", "respondent_tz": "Asia/Bishkek",
         "respondent_identifier": "", "respondent_counsel": "", "languages": "zh, ru", "governing_law": "CISG",
-        "seat": "CN", "amount": "50000", "currency": "USD", "link_kind": "consignment", "link_ref": "CONS-9",
+        "seat": "CN", "amount": "50000", "currency": "USD", "link_kind": "contract", "link_ref": "SC-9",
     }  # fmt: skip
     data.update(over)
     return data

@@ -16,6 +16,7 @@ from silkport.enterprises.services import auth
 from silkport.shared.actor import SYSTEM, Role
 from silkport.shared.clock import FixedClock
 from tests.conftest import PASSWORD, Zone
+from tests.factories import declaration
 
 API = "/api/v1/disputes"
 
@@ -46,7 +47,7 @@ def intake(z: Zone, who: str = "legal", case_type: str = "arbitration", **over: 
         "seat": "CN",
         "amount": "125000.50",
         "currency": "USD",
-        "links": [{"kind": "declaration", "ref": "DECL-1"}],
+        "links": [{"kind": "contract", "ref": "SC-2025-117"}],
     }  # fmt: skip
     body.update(over)
     r = z.client.post(f"{API}/cases", json=body, headers=z.headers(who))
@@ -196,6 +197,16 @@ def test_withdrawal_and_a_party_intake(desk: Zone) -> None:
 
 def test_intake_rejects_bad_input_precisely(desk: Zone) -> None:
     z = desk
+    # the records a case is about must exist in the zone (asked through the composition root)
+    r = z.client.post(f"{API}/cases", json={"type": "consultation", "subject": "s", "parties": [
+        {"name": "A", "country": "CN", "role": "claimant", "enterprise_id": "no-such-enterprise"}],
+        "links": [{"kind": "declaration", "ref": "NO-SUCH"}, {"kind": "consignment", "ref": "NONE"},
+                  {"kind": "bonded_movement", "ref": "NONE"}, {"kind": "contract", "ref": "any"}]},
+        headers=z.headers("legal"))  # fmt: skip
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} == {
+        "parties[0].enterprise_id", "links[0].ref", "links[1].ref", "links[2].ref"
+    }  # fmt: skip
     r = z.client.post(f"{API}/cases", json={"type": "arbitration", "subject": " ", "parties": [
         {"name": "A", "country": "XX", "role": "claimant", "time_zone": "Mars/Base"}], "amount": "10"},
         headers=z.headers("legal"))  # fmt: skip
@@ -351,3 +362,11 @@ def test_new_york_convention_lookup(desk: Zone) -> None:
     r = z.client.get(f"{API}/new-york-convention/kz", headers=z.headers("legal"))
     assert r.json() == {"country": "KZ", "contracting_state": True}
     assert z.client.get(f"{API}/new-york-convention/ZZ", headers=z.headers("legal")).status_code == 422
+
+
+def test_a_case_links_a_real_declaration(desk: Zone) -> None:
+    z = desk
+    r = z.client.post("/api/v1/declarations", json=declaration(), headers=z.headers("trader_a"))
+    assert r.status_code == 201, r.text
+    case = intake(z, "trader_a", links=[{"kind": "declaration", "ref": r.json()["id"]}])
+    assert case["links"] == [{"kind": "declaration", "ref": r.json()["id"]}]

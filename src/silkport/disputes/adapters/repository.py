@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from silkport.disputes.adapters.orm import DisputeCaseRow, DisputeDocumentRow, DisputeEventRow, DisputeParticipantRow
 from silkport.disputes.domain import model as m
-from silkport.disputes.services.ports import CaseFilter, DocumentVersion, TimelineEntry
+from silkport.disputes.services.ports import CaseFilter, DocumentVersion, TimelineEntry, ZoneRecords
 from silkport.infra.outbox import SqlOutbox
 from silkport.infra.uow import SqlAlchemyUnitOfWork
 from silkport.shared.clock import Clock, ensure_utc
@@ -345,14 +346,24 @@ class SqlDisputesUnitOfWork(SqlAlchemyUnitOfWork):
     cases: SqlCaseRepository
     outbox: SqlOutbox
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    records: ZoneRecords | None
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        clock: Clock,
+        records: Callable[[Session], ZoneRecords] | None = None,
+    ) -> None:
         super().__init__(session_factory, clock)
         self.time_limits = load_time_limits()
         self.convention = new_york_convention_state
+        self._records = records
+        self.records = None
 
     def _open(self, session: Session) -> None:
         self.cases = SqlCaseRepository(session)
         self.outbox = SqlOutbox(session)
+        self.records = self._records(session) if self._records else None
 
 
 @lru_cache(maxsize=1)

@@ -127,10 +127,26 @@ def intake(uow: DisputesUnitOfWork, actor: Actor, data: IntakeIn) -> m.Case:
             subject=data.subject, parties=parties, languages=data.languages, governing_law=data.governing_law,
             seat=data.seat, amount=data.amount, currency=data.currency, links=data.links, at=now,
         )  # fmt: skip
+        _check_records(uow, case)
         _save(uow, actor, None, case, "opened", {"intake": channel.value})
         _notify(uow, case, "disputes.case_opened", {"type": case.type.value})
         uow.commit()
     return case
+
+
+def _check_records(uow: DisputesUnitOfWork, case: m.Case) -> None:
+    """Linked declarations, consignments and bonded movements, and the parties' enterprises, must exist."""
+    if uow.records is None:
+        return
+    errors: list[FieldError] = []
+    for i, p in enumerate(case.parties):
+        if p.enterprise_id and not uow.records.enterprise_exists(p.enterprise_id):
+            errors.append(FieldError(f"parties[{i}].enterprise_id", "is not an enterprise of the zone's registry"))
+    for i, link in enumerate(case.links):
+        if uow.records.exists(link.kind, link.ref) is False:
+            errors.append(FieldError(f"links[{i}].ref", f"no {link.kind.replace('_', ' ')} {link.ref!r} in the zone"))
+    if errors:
+        raise ValidationFailed(errors)
 
 
 # -- reading ------------------------------------------------------------------------------------------------------

@@ -65,6 +65,16 @@ class Outbox(Protocol):
     def emit(self, enterprise_id: str, event_type: str, payload: Any, at: datetime) -> None: ...
 
 
+class ZoneRecords(Protocol):
+    """The zone's records a case may be about, asked through the composition root (the other contexts)."""
+
+    def exists(self, kind: str, ref: str) -> bool | None:
+        """Whether the record exists (None: a kind this lookup does not check, e.g. a contract document)."""
+        ...
+
+    def enterprise_exists(self, enterprise_id: str) -> bool: ...
+
+
 class DisputesUnitOfWork(Protocol):
     cases: CaseRepository
     outbox: Outbox
@@ -73,6 +83,8 @@ class DisputesUnitOfWork(Protocol):
     time_limits: tuple[m.TimeLimit, ...]
     #: whether a country is a New York Convention contracting state (None: the table cannot tell)
     convention: Callable[[str], bool | None]
+    #: the zone's records (None when the unit of work runs without them, e.g. in the twin)
+    records: ZoneRecords | None
 
     def __enter__(self) -> DisputesUnitOfWork: ...
     def __exit__(self, *args: object) -> None: ...
