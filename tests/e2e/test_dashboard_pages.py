@@ -46,7 +46,7 @@ def test_the_dashboard_draws_its_charts_with_their_values(zone: Zone) -> None:
     assert 'data-month="2025-02" data-value="3000.00"' in trade
     # clearance before/after the rulebook change, as histograms
     assert bar_values(html, "clearance-before")["3h"] == "1"
-    assert sum(int(v) for v in bar_values(html, "clearance-after").values()) == 3
+    assert sum(int(v) for v in bar_values(html, "clearance-after").values()) == 4
     assert 'data-testid="table-claims"' in html and 'data-key="vehicle_exports"' in html
     assert 'href="/dashboard/csv/trade-by-partner?from=2025-01-01&amp;to=2025-09-30"' in html
     assert "/static/analytics.css" in html and "cdn" not in html.lower()

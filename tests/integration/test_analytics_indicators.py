@@ -35,6 +35,14 @@ def fill(session: Session) -> None:
     for h, book, month in ((3, "manual-1", 2), (2, "manual-1", 3), (4, "manual-1", 4), (1, "smart-2", 6)):
         lodged = utc(2025, month, 10, 4)
         r.declaration(lodged=lodged, released=lodged + timedelta(hours=h), rulebook=book, value="1000.00")
+    # one with its stages stamped: accepted after 10 min, risk assessed 5 min later, exited 2 h after release
+    lodged = utc(2025, 6, 20, 4)
+    stamps = {
+        "acceptance": lodged + timedelta(minutes=10),
+        "risk_assessment": lodged + timedelta(minutes=15),
+        "exit": lodged + timedelta(hours=3),
+    }
+    r.declaration(lodged=lodged, released=lodged + timedelta(hours=1), rulebook="smart-2", value="0", stages=stamps)
     # goods arriving after lodgement: the clock starts at arrival (30 min to release)
     lodged = utc(2025, 7, 1, 2)
     r.declaration(
@@ -111,7 +119,7 @@ def test_foreign_trade_counts_released_imports_and_exports_of_the_local_period(s
     assert t.import_cny == Decimal("4000.00") + Decimal("2700.00") + Decimal("1.00")
     assert t.export_cny == Decimal("3500.50")
     assert t.total_cny == Decimal("10201.50")
-    assert t.declarations == 9
+    assert t.declarations == 10
     assert t.region_total_estimated is True and t.region_total_cny == Decimal("400600000000")
     assert t.share_of_region_pct == Decimal("0.0")
     horgos = ind.foreign_trade(session, JAN_SEP, "HORGOS")
@@ -160,12 +168,20 @@ def test_clearance_percentiles_before_and_after_the_rulebook_change(session: Ses
     assert c.before is not None and c.after is not None
     assert (c.before_rulebook, c.after_rulebook) == ("manual-1", "smart-2")
     assert (c.before.count, c.before.p50_hours, c.before.p90_hours) == (3, Decimal("3.00"), Decimal("4.00"))
-    # after: 1 h, 0.5 h (from arrival), 0.5 h
-    assert (c.after.count, c.after.p50_hours, c.after.p90_hours) == (3, Decimal("0.50"), Decimal("1.00"))
-    assert {d.key: d.count for d in c.by_lane} == {"green": 6, "yellow": 1}
+    # after: 1 h, 1 h, 0.5 h (from arrival), 0.5 h
+    assert (c.after.count, c.after.p50_hours, c.after.p90_hours) == (4, Decimal("0.50"), Decimal("1.00"))
+    stages = {d.key: d for d in c.by_stage}
+    assert (stages["lodgement_to_acceptance"].count, stages["lodgement_to_acceptance"].p50_hours) == (
+        1,
+        Decimal("0.17"),
+    )
+    assert stages["acceptance_to_risk"].p50_hours == Decimal("0.08")
+    assert stages["risk_to_release"].p50_hours == Decimal("0.75")
+    assert stages["release_to_exit"].p50_hours == Decimal("2.00")
+    assert {d.key: d.count for d in c.by_lane} == {"green": 7, "yellow": 1}
     assert c.histogram_before[:5] == [(0, 0), (1, 0), (2, 1), (3, 1), (4, 1)]
-    assert sum(n for _, n in c.histogram_after) == 3
-    assert c.overall.count == 7
+    assert sum(n for _, n in c.histogram_after) == 4
+    assert c.overall.count == 8
 
 
 def test_delivery_compliance_and_tir_times(session: Session) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from silkport.analytics import stats
-from silkport.analytics.indicators import Period, distribution, histogram
+from silkport.analytics.indicators import Period, distribution, histogram, minute_distribution
 from silkport.analytics.reference import load_references, parse_references
 
 seconds = st.lists(st.integers(min_value=0, max_value=10**7), min_size=1, max_size=200)
@@ -55,10 +56,32 @@ def test_changes_and_shares() -> None:
 
 @given(seconds)
 def test_histogram_counts_every_value_once(values: list[int]) -> None:
-    h = histogram(values)
+    minutes = Counter(v // 60 for v in values)
+    h = histogram(minutes)
     assert sum(n for _, n in h) == len(values)
     assert [b for b, _ in h] == list(range(12))
     assert distribution("x", values).count == len(values)
+
+
+@given(
+    st.dictionaries(st.integers(min_value=0, max_value=5000), st.integers(min_value=0, max_value=50)),
+    st.integers(1, 100),
+)
+def test_counted_percentile_equals_the_percentile_of_the_expanded_values(counts: dict[int, int], pct: int) -> None:
+    expanded = [v for v, c in counts.items() for _ in range(c)]
+    assert stats.nearest_rank_counted(counts, pct) == stats.nearest_rank(expanded, pct)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=3000), min_size=1, max_size=100))
+def test_minute_distribution_is_the_distribution_of_the_minutes(minutes: list[int]) -> None:
+    d = minute_distribution("m", Counter(minutes))
+    plain = distribution("m", [m * 60 for m in minutes])
+    assert (d.count, d.p50_hours, d.p90_hours, d.mean_hours) == (
+        plain.count,
+        plain.p50_hours,
+        plain.p90_hours,
+        plain.mean_hours,
+    )
 
 
 @given(st.dates(min_value=date(2001, 1, 1), max_value=date(2098, 12, 31)), st.integers(min_value=0, max_value=800))

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -110,9 +111,26 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 Computed = tuple[Decimal | None, str]
+T = TypeVar("T")
 
 
-def _compute(session: Session, claim: Claim, period: Period, area: str | None, refs: References) -> Computed:
+class _Memo:
+    """Each indicator once per (period, area) for a whole report (before/after, tonnes/change share one)."""
+
+    def __init__(self) -> None:
+        self.values: dict[tuple[str, Period, str | None], Any] = {}
+
+    def get(self, name: str, period: Period, area: str | None, compute: Callable[[], T]) -> T:
+        key = (name, period, area)
+        if key not in self.values:
+            self.values[key] = compute()
+        result: T = self.values[key]
+        return result
+
+
+def _compute(
+    session: Session, claim: Claim, period: Period, area: str | None, refs: References, memo: _Memo
+) -> Computed:
     k = claim.key
     if k == "new_enterprises":
         return Decimal(ind.new_enterprises(session, period, area).total), "enterprises registered in the period"
@@ -123,7 +141,7 @@ def _compute(session: Session, claim: Claim, period: Period, area: str | None, r
         note = f"zone {t.total_cny} CNY of Xinjiang {t.region_total_cny} CNY"
         return t.share_of_region_pct, note + (" (regional total ESTIMATED)" if t.region_total_estimated else "")
     if k in ("air_cargo_tonnes", "air_cargo_yoy"):
-        a = ind.air_cargo(session, period, area, refs)
+        a = memo.get("air", period, area, lambda: ind.air_cargo(session, period, area, refs))
         if k == "air_cargo_tonnes":
             return a.tonnes, f"{a.flights} flights"
         return a.change_pct, f"{a.tonnes} t against {a.previous_tonnes} t a year before"
@@ -134,7 +152,7 @@ def _compute(session: Session, claim: Claim, period: Period, area: str | None, r
         total = sum((r.total_cny for r in rows), Decimal(0))
         return total, f"{sum(r.declarations for r in rows)} declarations with KG as partner"
     if k in ("horgos_clearance_before", "horgos_clearance_after"):
-        c = ind.clearance_times(session, period, area)
+        c = memo.get("clearance", period, area, lambda: ind.clearance_times(session, period, area))
         d = c.before if k.endswith("before") else c.after
         if d is None:
             return None, "no rulebook change among the declarations released in the period"
@@ -145,7 +163,7 @@ def _compute(session: Session, claim: Claim, period: Period, area: str | None, r
         note = f"{tir.delivered} TIR transports; p50 {tir.p50_hours} h; {tir.share_within_72h_pct}% within 72 h"
         return tir.p90_hours, note
     if k in ("litigation_cases", "disputes_resolved"):
-        legal = ind.legal_cases(session, period)
+        legal = memo.get("legal", period, None, lambda: ind.legal_cases(session, period))
         if not legal.available:
             return None, "not available: the legal desk (disputes) is not wired into the analytics yet"
         value = legal.litigation_cases if k == "litigation_cases" else legal.disputes_resolved
@@ -161,13 +179,14 @@ def compute_claims(
     keys: Callable[[str], bool] | None = None,
 ) -> list[ClaimResult]:
     refs = references or load_references()
+    memo = _Memo()
     out = []
     for claim in CLAIMS:
         if keys is not None and not keys(claim.key):
             continue
         p = period or claim.period
         a = area if area is not None else claim.area
-        value, note = _compute(session, claim, p, a, refs)
+        value, note = _compute(session, claim, p, a, refs, memo)
         out.append(
             ClaimResult(
                 claim.key,

@@ -14,13 +14,13 @@ SQLAlchemy ``Session`` and returns plain frozen dataclasses.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from silkport.analytics import stats
@@ -119,6 +119,12 @@ def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
     return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0)
 
 
+def _minutes(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Whole minutes from ``earlier`` to ``later`` (whole seconds first, then to the nearest minute, half up),
+    in integer arithmetic so that both databases round alike."""
+    return (cast(_seconds(session, later, earlier), Integer) + 30) // 60
+
+
 def _dec(value: object) -> Decimal:
     if value is None:
         return ZERO
@@ -207,20 +213,21 @@ def foreign_trade(
     """Customs value (CNY) of the import and export declarations released in the period, and its share of
     Xinjiang's foreign trade when the region's total for the period is configured."""
     where = _trade_where(period, area)
-    rows = session.execute(
-        select(DeclarationRow.type, func.count(), func.sum(DeclarationRow.customs_value_cny))
-        .where(*where)
-        .group_by(DeclarationRow.type)
-    ).all()
-    values = {t: _dec(v) for t, _, v in rows}
-    count = sum(int(n) for _, n, _ in rows)
     month = _local_month(session, DeclarationRow.release_at)
-    by_month = {
-        m: _dec(v)
-        for m, v in session.execute(
-            select(month, func.sum(DeclarationRow.customs_value_cny)).where(*where).group_by(month).order_by(month)
-        ).all()
-    }
+    # one pass: (type, month) groups, summed here
+    rows = session.execute(
+        select(DeclarationRow.type, month, func.count(), func.sum(DeclarationRow.customs_value_cny))
+        .where(*where)
+        .group_by(DeclarationRow.type, month)
+    ).all()
+    values: dict[str, Decimal] = defaultdict(Decimal)
+    months: dict[str, Decimal] = defaultdict(Decimal)
+    count = 0
+    for kind, m, n, v in rows:
+        values[kind] += _dec(v)
+        months[m] += _dec(v)
+        count += int(n)
+    by_month = dict(sorted(months.items()))
     imports, exports = values.get("import", ZERO), values.get("export", ZERO)
     total = imports + exports
     refs = references or load_references()
@@ -356,13 +363,23 @@ def vehicle_exports(session: Session, period: Period, area: str | None = None) -
     if area:
         where.append(VehicleExportRow.exit_port.in_(select(PortRow.locode).where(PortRow.area_code == area)))
 
-    def grouped(column: Any) -> dict[str, int]:
-        rows = session.execute(select(column, func.count()).where(*where).group_by(column)).all()
-        return {str(k): int(v) for k, v in rows}
-
-    by_month = dict(sorted(grouped(VehicleExportRow.exit_month).items()))
-    by_make = dict(sorted(grouped(VehicleExportRow.make).items(), key=lambda kv: (-kv[1], kv[0])))
-    by_destination = dict(sorted(grouped(VehicleExportRow.destination).items(), key=lambda kv: (-kv[1], kv[0])))
+    v = VehicleExportRow
+    # one pass: (month, make, destination) groups (a few thousand at most), added up here
+    rows = session.execute(
+        select(v.exit_month, v.make, v.destination, func.count())
+        .where(*where)
+        .group_by(v.exit_month, v.make, v.destination)
+    ).all()
+    months: dict[str, int] = defaultdict(int)
+    makes: dict[str, int] = defaultdict(int)
+    destinations: dict[str, int] = defaultdict(int)
+    for m, make, dest, n in rows:
+        months[m] += int(n)
+        makes[make] += int(n)
+        destinations[dest] += int(n)
+    by_month = dict(sorted(months.items()))
+    by_make = dict(sorted(makes.items(), key=lambda kv: (-kv[1], kv[0])))
+    by_destination = dict(sorted(destinations.items(), key=lambda kv: (-kv[1], kv[0])))
     return VehicleFigures(period, area, sum(by_month.values()), by_make, by_destination, by_month)
 
 
@@ -407,6 +424,7 @@ class ClearanceFigures:
 
 
 def distribution(key: str, seconds: Sequence[int]) -> TimeDistribution:
+    """Count, p50, p90 and mean (hours) of durations in seconds."""
     mean = None
     if seconds:
         mean = (Decimal(sum(seconds)) / Decimal(len(seconds)) / Decimal(3600)).quantize(stats.HOURS)
@@ -419,12 +437,36 @@ def distribution(key: str, seconds: Sequence[int]) -> TimeDistribution:
     )
 
 
-def histogram(seconds: Sequence[int], buckets: int = 12) -> list[tuple[int, int]]:
+def minute_distribution(key: str, minutes: Mapping[int, int]) -> TimeDistribution:
+    """Count, p50, p90 and mean (hours) of durations in whole minutes, given as minutes -> how many."""
+    n = sum(minutes.values())
+    mean = None
+    if n:
+        total = sum(m * c for m, c in minutes.items())
+        mean = (Decimal(total) / Decimal(n) / Decimal(60)).quantize(stats.HOURS)
+
+    def as_hours(m: int | None) -> Decimal | None:
+        return None if m is None else stats.hours(m * 60)
+
+    return TimeDistribution(
+        key,
+        n,
+        as_hours(stats.nearest_rank_counted(minutes, 50)),
+        as_hours(stats.nearest_rank_counted(minutes, 90)),
+        mean,
+    )
+
+
+def histogram(minutes: Mapping[int, int], buckets: int = 12) -> list[tuple[int, int]]:
     """Counts per whole hour (0 = under one hour ...), the last bucket holding everything longer."""
     counts = [0] * buckets
-    for s in seconds:
-        counts[min(max(s, 0) // 3600, buckets - 1)] += 1
+    for m, c in minutes.items():
+        counts[min(max(m, 0) // 60, buckets - 1)] += c
     return list(enumerate(counts))
+
+
+def _add(into: dict[int, int], minutes: int, count: int) -> None:
+    into[minutes] = into.get(minutes, 0) + count
 
 
 def clearance_times(
@@ -437,34 +479,38 @@ def clearance_times(
         where.append(d.office_code.in_(_offices_of(area)))
     if office:
         where.append(d.office_code == office)
+    # durations in whole minutes, grouped in the database: the rows returned are (group, minutes, count),
+    # a few thousand whatever the number of declarations; percentiles are exact over whole minutes
+    total = _minutes(session, d.release_at, start)
     rows = session.execute(
         select(
             d.office_code,
             func.coalesce(d.lane, literal("none")),
             func.coalesce(d.rulebook_version, literal("none")),
-            _seconds(session, d.release_at, start),
-        ).where(*where)
+            total,
+            func.count(),
+        )
+        .where(*where)
+        .group_by(d.office_code, d.lane, d.rulebook_version, total)
     ).all()
-    by_port: dict[str, list[int]] = defaultdict(list)
-    by_lane: dict[str, list[int]] = defaultdict(list)
-    by_book: dict[str, list[int]] = defaultdict(list)
-    everything: list[int] = []
-    for port, lane, book, secs in rows:
-        s = int(secs)
-        everything.append(s)
-        by_port[port].append(s)
-        by_lane[lane].append(s)
-        by_book[book].append(s)
-    stage_rows: list[TimeDistribution] = []
+    by_port: dict[str, dict[int, int]] = defaultdict(dict)
+    by_lane: dict[str, dict[int, int]] = defaultdict(dict)
+    by_book: dict[str, dict[int, int]] = defaultdict(dict)
+    everything: dict[int, int] = {}
+    for port, lane, book, minutes, n in rows:
+        m, c = int(minutes), int(n)
+        _add(everything, m, c)
+        _add(by_port[port], m, c)
+        _add(by_lane[lane], m, c)
+        _add(by_book[book], m, c)
+    stage_rows = []
     for name, a, b in STAGES:
         ca, cb = getattr(d, a), getattr(d, b)
-        secs = [
-            int(v)
-            for (v,) in session.execute(
-                select(_seconds(session, cb, ca)).where(*where, ca.is_not(None), cb.is_not(None))
-            ).all()
-        ]
-        stage_rows.append(distribution(name, secs))
+        stage = _minutes(session, cb, ca)
+        counted = session.execute(
+            select(stage, func.count()).where(*where, ca.is_not(None), cb.is_not(None)).group_by(stage)
+        ).all()
+        stage_rows.append(minute_distribution(name, {int(m): int(c) for m, c in counted}))
     published: dict[str, datetime] = {}
     books = select(RulebookRow.version, RulebookRow.published_at).where(RulebookRow.version.in_(by_book))
     for row in session.execute(books):
@@ -472,16 +518,16 @@ def clearance_times(
     far = "9999"
     order = sorted(by_book, key=lambda v: (published[v].replace(tzinfo=None).isoformat() if v in published else far, v))
     used = [v for v in order if v in published]
-    before = distribution("before", by_book[used[0]]) if len(used) > 1 else None
-    after = distribution("after", by_book[used[-1]]) if len(used) > 1 else None
+    before = minute_distribution("before", by_book[used[0]]) if len(used) > 1 else None
+    after = minute_distribution("after", by_book[used[-1]]) if len(used) > 1 else None
     return ClearanceFigures(
         period,
         area,
-        distribution("all", everything),
-        [distribution(k, v) for k, v in sorted(by_port.items())],
-        [distribution(k, v) for k, v in sorted(by_lane.items())],
+        minute_distribution("all", everything),
+        [minute_distribution(k, v) for k, v in sorted(by_port.items())],
+        [minute_distribution(k, v) for k, v in sorted(by_lane.items())],
         stage_rows,
-        [distribution(k, by_book[k]) for k in order],
+        [minute_distribution(k, by_book[k]) for k in order],
         before,
         after,
         used[0] if before else None,

@@ -6,7 +6,7 @@ same answer whichever database they were read from.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_EVEN, Decimal
 
 HOURS = Decimal("0.01")
@@ -25,6 +25,22 @@ def nearest_rank(values: Sequence[int], pct: int) -> int | None:
     ordered = sorted(values)
     rank = max(1, -(-pct * len(ordered) // 100))  # ceil(pct * n / 100)
     return ordered[rank - 1]
+
+
+def nearest_rank_counted(counts: Mapping[int, int], pct: int) -> int | None:
+    """``nearest_rank`` of the values given as value -> how many times it occurs (a histogram)."""
+    if not 0 < pct <= 100:
+        raise ValueError(f"percentile {pct} is not in (0, 100]")
+    n = sum(c for c in counts.values() if c > 0)
+    if n == 0:
+        return None
+    rank = max(1, -(-pct * n // 100))
+    seen = 0
+    for value in sorted(counts):
+        seen += max(counts[value], 0)
+        if seen >= rank:
+            return value
+    raise AssertionError("unreachable: the ranks add up to n")
 
 
 def hours(seconds: int | None) -> Decimal | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import silkport.analytics.indexes
 import silkport.bonded.adapters.orm
 import silkport.clearance.adapters.orm
 import silkport.disputes.adapters.orm
