@@ -1,0 +1,64 @@
+"""Real Chromium against the real server: a legal officer opens a case through the intake form, lands on the
+case page and moves it along its workflow."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from silkport.enterprises.services import auth
+from silkport.shared.actor import SYSTEM, Role
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(chromium_path: str) -> Iterator[Page]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        try:
+            yield tab
+        finally:
+            context.close()
+            browser.close()
+
+
+def test_intake_to_case_page(live_server: LiveServer, page: Page) -> None:
+    platform = live_server.platform
+    auth.create_user(
+        platform.enterprises_uow(), SYSTEM, platform.hasher, username="aigul", password=PASSWORD,
+        role=Role.LEGAL_OFFICER,
+    )  # fmt: skip
+    base = live_server.url
+    page.goto(f"{base}/login")
+    page.fill("#username", "aigul")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_test_id("user")).to_be_visible()
+    page.get_by_role("link", name="Disputes").click()
+    expect(page.get_by_role("heading", name="Legal service desk")).to_be_visible()
+    page.get_by_role("link", name="Open a case").click()
+    page.select_option("#f-type", "arbitration")
+    page.fill("#f-subject", "Unpaid freight for 3 trains")
+    page.fill("#f-claimant_name", "Horgos Rail Logistics")
+    page.fill("#f-claimant_country", "CN")
+    page.fill("#f-respondent_name", "Tashkent Cargo LLC")
+    page.fill("#f-respondent_country", "UZ")
+    page.fill("#f-respondent_tz", "Asia/Tashkent")
+    page.fill("#f-amount", "88000")
+    page.fill("#f-currency", "USD")
+    page.click("#intake-form button[type=submit]")
+    expect(page.get_by_test_id("status")).to_have_text("Intake")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Arbitration")
+    expect(page.locator("body")).to_contain_text("Tashkent Cargo LLC")
+    page.select_option("#f-to", "notified")
+    page.get_by_role("button", name="Move").click()
+    expect(page.get_by_test_id("status")).to_have_text("Notified")
+    expect(page.locator("body")).to_contain_text("Answer due after notice")
