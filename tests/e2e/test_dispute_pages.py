@@ -109,7 +109,14 @@ def test_an_arbitration_through_the_pages_with_appointment_hearing_and_upload(de
                       "csrf_token": csrf_of(page)}, files={"file": ("claim.txt", b"claim", "text/plain")})  # fmt: skip
     assert r.status_code == 200 and "claim.txt" in r.text
     page = r.text
+    act("extensions", code="award_due", new_due="2026-06-30", reason="expert report")
+    assert "expert report" in page
+    act("fees", kind="filing_fee", amount="1200.00", currency="CNY", borne_by="", description="filing")
+    assert "1200.00 CNY" in page
     act("transition", to="hearings")
     act("outcome", kind="award", decided_on="2025-09-01", amount="40000", currency="USD")
+    act("enforcements", country="KG", court="Bishkek Inter-District Court", filed_on="2025-09-01")
+    assert "New York Convention state: yes" in page
+    act("transition", to="enforcement")
     act("transition", to="closed")
     assert 'data-testid="status">Closed' in page and "Award on 2025-09-01: 40000 USD" in page

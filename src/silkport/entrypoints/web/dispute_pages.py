@@ -226,3 +226,46 @@ async def upload(request: Request, viewer: CurrentViewer, uow: DisputesUow, case
         content=content, shared_with=share,
     )  # fmt: skip
     return RedirectResponse(f"/disputes/{case_id}?msg=Document+uploaded", status_code=303)
+
+
+def _decimal(form: FormData, name: str) -> Decimal:
+    try:
+        return Decimal(_text(form, name))
+    except InvalidOperation as exc:
+        raise ValidationFailed(FieldError(name, "is not a number")) from exc
+
+
+def _day(form: FormData, name: str) -> date:
+    try:
+        return date.fromisoformat(_text(form, name))
+    except ValueError as exc:
+        raise ValidationFailed(FieldError(name, "give a date (YYYY-MM-DD)")) from exc
+
+
+@router.post("/disputes/{case_id}/fees")
+def fee(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    require_csrf(request, form)
+    h.add_fee(
+        uow, viewer.actor, case_id, _text(form, "kind", 32), _text(form, "description"), _decimal(form, "amount"),
+        _text(form, "currency", 3).upper(), _text(form, "borne_by", 32) or None,
+    )  # fmt: skip
+    return RedirectResponse(f"/disputes/{case_id}?msg=Fee+recorded", status_code=303)
+
+
+@router.post("/disputes/{case_id}/extensions")
+def extension(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    require_csrf(request, form)
+    h.extend_deadline(
+        uow, viewer.actor, case_id, _text(form, "code", 64), _day(form, "new_due"), _text(form, "reason", 500)
+    )
+    return RedirectResponse(f"/disputes/{case_id}?msg=Time+limit+extended", status_code=303)
+
+
+@router.post("/disputes/{case_id}/enforcements")
+def enforcement(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    require_csrf(request, form)
+    h.file_enforcement(
+        uow, viewer.actor, case_id, _text(form, "country", 2).upper(), _text(form, "court", 200),
+        _day(form, "filed_on"),
+    )  # fmt: skip
+    return RedirectResponse(f"/disputes/{case_id}?msg=Enforcement+filed", status_code=303)
