@@ -75,3 +75,16 @@ def test_document_versions_are_unique_and_kept_with_their_bytes(platform: Platfo
         assert uow.cases.documents("c1") == [v]
         with pytest.raises(IntegrityError):
             uow.cases.add_document(v, b"again")
+
+
+def test_concurrent_intakes_get_distinct_references_on_postgresql(pg_platform: Platform) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from silkport.disputes.services import handlers as h
+    from silkport.shared.actor import Actor, Role
+
+    officer = Actor("u-legal", "legal", Role.LEGAL_OFFICER)
+    data = h.IntakeIn(m.CaseType.CONSULTATION, "advice", (h.PartyIn("Client", "CN", m.PartyRole.CLAIMANT),), ("zh",))
+    with ThreadPoolExecutor(4) as pool:
+        cases = list(pool.map(lambda _: h.intake(pg_platform.disputes_uow(), officer, data), range(8)))
+    assert sorted(c.reference for c in cases) == [f"LSD-2025-{n:05d}" for n in range(1, 9)]

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from silkport.disputes.adapters.orm import DisputeCaseRow, DisputeDocumentRow, DisputeEventRow, DisputeParticipantRow
@@ -174,6 +174,10 @@ class SqlCaseRepository:
         self._s = session
 
     def next_reference(self, year: int) -> str:
+        """The next ``LSD-<year>-<n>``; on PostgreSQL intakes take it one at a time (a transaction lock), on
+        SQLite every writer already holds the database's write lock (BEGIN IMMEDIATE)."""
+        if self._s.get_bind().dialect.name == "postgresql":
+            self._s.execute(text("SELECT pg_advisory_xact_lock(hashtext('silkport.disputes.reference'))"))
         prefix = f"LSD-{year}-"
         count = self._s.scalar(select(func.count()).where(DisputeCaseRow.reference.like(prefix + "%"))) or 0
         return f"{prefix}{count + 1:05d}"
