@@ -49,8 +49,8 @@ def test_json_lists_every_claim_with_its_own_period(store: Platform) -> None:
     assert claims["horgos_clearance_before"]["difference_pct"] == "0.0"
     assert claims["horgos_clearance_after"]["difference_pct"] == "-50.0"
     assert claims["air_cargo_yoy"]["computed_value"] == "300.0"
-    assert claims["litigation_cases"]["computed_value"] is None
-    assert "not available" in claims["litigation_cases"]["note"]
+    assert claims["litigation_cases"]["computed_value"] == "0"
+    assert claims["litigation_cases"]["difference_pct"] == "-100.0"
     assert "ESTIMATED" in claims["foreign_trade_share"]["note"]
 
 
@@ -71,7 +71,7 @@ def test_csv_and_markdown(store: Platform) -> None:
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 11
     assert rows[0]["key"] == "new_enterprises" and rows[0]["article_value"] == "18000"
-    assert {r["key"]: r["computed_value"] for r in rows}["litigation_cases"] == ""
+    assert {r["key"]: r["computed_value"] for r in rows}["litigation_cases"] == "0"
     code, out = invoke("--format", "md")
     assert code == 0, out
     lines = out.strip().splitlines()

@@ -165,9 +165,10 @@ def _compute(
     if k in ("litigation_cases", "disputes_resolved"):
         legal = memo.get("legal", period, None, lambda: ind.legal_cases(session, period))
         if not legal.available:
-            return None, "not available: the legal desk (disputes) is not wired into the analytics yet"
-        value = legal.litigation_cases if k == "litigation_cases" else legal.disputes_resolved
-        return Decimal(value), ""
+            return None, "not available: the legal desk has no figures"
+        if k == "litigation_cases":
+            return Decimal(legal.litigation_cases), "litigation-support cases opened in the period"
+        return Decimal(legal.disputes_resolved), "cross-border cases opened in the period and resolved"
     raise KeyError(k)
 
 

@@ -663,7 +663,7 @@ def bonded(session: Session, period: Period) -> BondedFigures:
 @dataclass(frozen=True, slots=True)
 class LegalFigures:
     period: Period
-    available: bool  # False while the disputes context has no tables to count
+    available: bool
     litigation_cases: int
     disputes_resolved: int
     by_kind: dict[str, int]

@@ -1,7 +1,9 @@
-"""Legal-desk figures for the report.
+"""Legal-desk figures for the report and the dashboard, from the disputes context's own figures.
 
-The disputes context (issue #9) had no tables or figures function yet when the analytics were written:
-until it is wired here, the figures say ``available=False`` (shown as "not available"), never invented zeros.
+Counted over the cases **opened** in the period (local days, like every indicator): litigation cases =
+cases of type ``litigation_support``; disputes resolved = resolved cross-border cases (a decision on the
+merits: advice, settlement, award or judgment, with parties from more than one country), as the desk's
+``figures`` define them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from silkport.disputes.adapters.repository import SqlCaseRepository
+from silkport.disputes.domain import model as disputes
+
 if TYPE_CHECKING:
     from silkport.analytics.indicators import LegalFigures, Period
 
@@ -17,4 +22,5 @@ if TYPE_CHECKING:
 def figures(session: Session, period: Period) -> LegalFigures:
     from silkport.analytics.indicators import LegalFigures
 
-    return LegalFigures(period, False, 0, 0, {})
+    f = disputes.figures(SqlCaseRepository(session).facts(period.start_at, period.end_at))
+    return LegalFigures(period, True, f.litigation_cases, f.resolved_cross_border, dict(f.by_type))

@@ -136,7 +136,9 @@ def figures(session: Session, period: Period, area: str | None) -> dict[str, Any
     corridors = ind.delivery_compliance(session, period)
     tir = ind.tir_deliveries(session, period, "KG")
     bonded = ind.bonded(session, period)
+    legal = ind.legal_cases(session, period)
     return {
+        "legal": legal,
         "enterprises": enterprises,
         "trade": trade,
         "partners": partners,
