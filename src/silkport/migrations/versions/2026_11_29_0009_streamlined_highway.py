@@ -53,9 +53,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("inspection_recognitions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_inspection_recognitions_at"), ["at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_inspection_recognitions_declaration_id"), ["declaration_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_inspection_recognitions_declaration_id"), ["declaration_id"], unique=False)
 
 
 def downgrade() -> None:
