@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import func
 from sqlalchemy.orm import Session
 
 from silkport.analytics import indicators as ind
@@ -260,3 +261,45 @@ def test_same_figures_on_sqlite_and_postgresql(platform: Platform, pg_platform: 
             )
     assert platform.engine.dialect.name != pg_platform.engine.dialect.name or platform is not pg_platform
     assert results[0] == results[1]
+
+
+def test_partner_read_model_follows_new_declarations_and_amendments(platform: Platform) -> None:
+    from sqlalchemy import select, update
+
+    from silkport.analytics.facts import DeclarationCountriesRow, catch_up
+    from silkport.clearance.adapters.orm import DeclarationRow, DeclarationVersionRow
+
+    with platform.session_factory() as s:
+        fill(s)
+    with platform.session_factory() as s:
+        assert [p.country for p in ind.bilateral_trade(s, JAN_SEP, "KASHGAR")] == ["KG", "KZ"]
+        assert catch_up(s) == 0  # complete: nothing to add
+        # a new declaration arrives, and the Kashgar export to KG is amended to go to Uzbekistan
+        r = Rows(s)
+        r.n = 10_000
+        r.declaration(office="KSS-TIR", partner="TJ", lodged=utc(2025, 6, 1), released=utc(2025, 6, 1, 3), value="50")
+        export = s.scalar(
+            select(DeclarationRow.id).where(DeclarationRow.office_code == "KSS-TIR", DeclarationRow.type == "export")
+        )
+        s.add(
+            DeclarationVersionRow(
+                declaration_id=export,
+                version=2,
+                content={"dispatch_country": "CN", "destination_country": "UZ"},
+                at=utc(2025, 3, 2),
+                actor="t",
+            )
+        )
+        s.execute(update(DeclarationRow).where(DeclarationRow.id == export).values(version=2))
+        s.commit()
+    with platform.session_factory() as s:
+        rows = {p.country: p.total_cny for p in ind.bilateral_trade(s, JAN_SEP, "KASHGAR")}
+        assert rows == {
+            "KG": Decimal("2000.00"),
+            "UZ": Decimal("3000.00"),
+            "KZ": Decimal("700.00"),
+            "TJ": Decimal("50.00"),
+        }
+        assert s.scalar(select(func.count()).select_from(DeclarationCountriesRow)) == s.scalar(
+            select(func.count()).select_from(DeclarationVersionRow)
+        )

@@ -152,7 +152,7 @@ def _compute(
         total = sum((r.total_cny for r in rows), Decimal(0))
         return total, f"{sum(r.declarations for r in rows)} declarations with KG as partner"
     if k in ("horgos_clearance_before", "horgos_clearance_after"):
-        c = memo.get("clearance", period, area, lambda: ind.clearance_times(session, period, area))
+        c = memo.get("clearance", period, area, lambda: ind.clearance_times(session, period, area, stages=False))
         d = c.before if k.endswith("before") else c.after
         if d is None:
             return None, "no rulebook change among the declarations released in the period"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Index
 
+import silkport.analytics.facts  # noqa: F401  (its table is on the metadata too)
 from silkport.bonded.adapters.orm import BondedUpliftRow
 from silkport.clearance.adapters.orm import DeclarationRow
 from silkport.logistics.adapters.modes_orm import VehicleExportRow
