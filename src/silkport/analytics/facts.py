@@ -3,15 +3,16 @@ country is a join on narrow rows instead of parsing every declaration's JSON con
 
 Correct as data arrives: a content version is immutable (an amendment adds a version), so a fact once
 written never goes stale; versions without a fact are added by ``catch_up`` before each partner query. The
-check is one count on each table; the insert of the missing facts (an anti-join) runs only when the counts
-differ, and is idempotent (``ON CONFLICT DO NOTHING``), so concurrent readers may both run it.
+check is one count on each table; the insert of the missing facts (an anti-join; on a first build a plain
+insert of every version) runs only when the counts differ, and is idempotent (``ON CONFLICT DO NOTHING``),
+so concurrent readers may both run it. PostgreSQL gets fresh statistics of the table after each insert.
 """
 
 from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, ForeignKey, Index, Integer, String, func, select
+from sqlalchemy import CursorResult, ForeignKey, Index, Integer, String, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -59,5 +60,9 @@ def catch_up(session: Session) -> int:
     make = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = make(DeclarationCountriesRow).from_select(columns, missing).on_conflict_do_nothing()
     added = cast(CursorResult[Any], session.execute(stmt)).rowcount or 0
+    if dialect == "postgresql":
+        # fresh statistics, or the next anti-join is planned against an "empty" table (a nested loop that
+        # scans the whole table per version)
+        session.execute(text("ANALYZE analytics_declaration_countries"))
     session.commit()
     return int(added)
