@@ -233,7 +233,13 @@ CENT = D("0.01")
 
 
 def _money(value: float) -> Decimal:
-    return D(str(round(value, 2))).quantize(CENT, ROUND_HALF_UP)
+    """A simulated draw as money: the float's shortest repr, rounded once to the fen."""
+    return D(repr(value)).quantize(CENT, ROUND_HALF_UP)
+
+
+def _fen_shares(total: float, weights: list[float]) -> list[Decimal]:
+    """``total`` yuan split in proportion to ``weights`` in whole fen that add up exactly to the rounded total."""
+    return [D(part) / 100 for part in _spread(int(_money(total) * 100), weights)]
 
 
 def _months() -> list[datetime]:
@@ -708,11 +714,11 @@ class DemoBuilder:
             for i, m in enumerate(months)
         ]
         # each month's declarations share its target value (so a month's trade is the target to the yuan)
-        values: dict[tuple[str, int], list[float]] = {}
+        values: dict[tuple[str, int], list[Decimal]] = {}
         for kind, target in (("kg_declarations", kg_target), ("horgos_general_declarations", general_target)):
             for i, k in Counter(i for _, e, i in events if e == kind).items():
                 w = [self.rng.uniform(0.6, 1.4) for _ in range(k)]
-                values[(kind, i)] = [target[i] * x / sum(w) for x in w]
+                values[(kind, i)] = _fen_shares(target[i], w)
         pending_vehicles: dict[int, list[dict[str, Any]]] = {}
         self._rulebook("manual", START)
         tick = self.progress("declarations (Horgos, Kashgar - Kyrgyzstan)", len(events))
@@ -734,12 +740,12 @@ class DemoBuilder:
             self._rulebook("smart-port", SWITCH)
         self._flush_vehicles(pending_vehicles, final=True)
 
-    def _rail_declaration(self, when: datetime, value: float, lrn: str) -> None:
+    def _rail_declaration(self, when: datetime, value: Decimal, lrn: str) -> None:
         """A block train's consignment to Central Asia or Europe through the Horgos railway port."""
         hs, desc, unit, price, kg_each = self.rng.choice(RAIL_EXPORTS)
-        qty = max(1, round(value / price))
+        qty = max(1, round(value / D(repr(price))))
         net = D(str(round(qty * kg_each, 1)))
-        item = GoodsItem(hs, desc, D(qty), unit, (net * D("1.08")).quantize(D("0.1")), net, _money(value), "CN")
+        item = GoodsItem(hs, desc, D(qty), unit, (net * D("1.08")).quantize(D("0.1")), net, value, "CN")
         dest, unloading = self.rng.choice([("KZ", "KZALA"), ("UZ", "UZTAS"), ("RU", "RUMOW"), ("DE", "DEDUI")])
         content = self._content(
             DeclarationType.EXPORT, self.anchor("HORGOS", Sector.TRADE), "HRS-RAIL", TransportMode.RAIL,
@@ -822,17 +828,17 @@ class DemoBuilder:
             self.counts["vehicle_exports"] += len(done)
         pending.clear()
 
-    def _kg_declaration(self, when: datetime, value: float, lrn: str) -> None:
+    def _kg_declaration(self, when: datetime, value: Decimal, lrn: str) -> None:
         exporter = self.anchor("KASHGAR", Sector.TRADE)
         if self.rng.random() < 0.62:  # exports to Kyrgyzstan
             hs, desc, unit, price = self.rng.choice(KG_EXPORTS)
-            qty = max(1, round(value / price))
-            item = GoodsItem(hs, desc, D(qty), unit, D(qty) * D("0.5"), D(qty) * D("0.45"), _money(value), "CN")
+            qty = max(1, round(value / D(repr(price))))
+            item = GoodsItem(hs, desc, D(qty), unit, D(qty) * D("0.5"), D(qty) * D("0.45"), value, "CN")
             kind = DeclarationType.EXPORT
         else:
             hs, desc, unit, price = self.rng.choice(KG_IMPORTS)
-            qty = max(1, round(value / price))
-            item = GoodsItem(hs, desc, D(qty), unit, D(qty) * D("1.002"), D(qty), _money(value), "KG")
+            qty = max(1, round(value / D(repr(price))))
+            item = GoodsItem(hs, desc, D(qty), unit, D(qty) * D("1.002"), D(qty), value, "KG")
             kind = DeclarationType.IMPORT
         content = self._content(
             kind,
