@@ -13,7 +13,17 @@ from silkport.clearance import api as clearance_api
 from silkport.disputes import api as disputes_api
 from silkport.enterprises import api as enterprises_api
 from silkport.enterprises.services import auth
-from silkport.entrypoints.web import dashboard_pages, declaration_pages, dispute_pages, ops, pages, partners, webhooks
+from silkport.entrypoints.web import (
+    bonded_pages,
+    dashboard_pages,
+    declaration_pages,
+    dispute_pages,
+    freight_pages,
+    ops,
+    pages,
+    partners,
+    webhooks,
+)
 from silkport.entrypoints.web import twin as twin_web
 from silkport.infra.idempotency import IdempotencyMiddleware
 from silkport.infra.logs import configure_logging
@@ -118,5 +128,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(dispute_pages.router)
     app.include_router(dashboard_pages.router)
     app.include_router(twin_web.router)
+    app.include_router(freight_pages.router)
+    app.include_router(bonded_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -123,6 +123,9 @@ def opening_hours(hours: OpeningHours) -> str:
 
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.add_extension("jinja2.ext.i18n")
+#: until the pages are translated per user, messages render as written (English)
+templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters["zone_time"] = zone_time
 templates.env.filters["iso_instant"] = iso_instant
 templates.env.filters["country"] = _country
@@ -139,27 +142,48 @@ class NavItem:
     href: str
 
 
-#: capabilities of the platform that have no pages yet; shown greyed, never as links
-COMING_SOON = ("Declarations", "Freight", "Bonded", "Disputes", "Twin")
 ZONE_STAFF = frozenset({Role.ADMIN, Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})
-templates.env.globals["coming_soon"] = COMING_SOON
+CUSTOMS = frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})
+#: who files or decides declarations
+DECLARATION_ROLES = frozenset({Role.TRADER, Role.ADMIN}) | CUSTOMS
+#: who follows consignments, corridor clocks and TIR operations
+FREIGHT_ROLES = frozenset({Role.TRADER, Role.LOGISTICS_OPERATOR, Role.ADMIN}) | CUSTOMS
+#: who keeps or looks into bonded ledgers (warehouses, maintenance, fuel)
+BONDED_ROLES = frozenset({Role.TRADER, Role.WAREHOUSE_KEEPER, Role.AIRLINE, Role.ADMIN}) | CUSTOMS
+#: who sees dispute cases: the legal desk, and a trader its own cases as a party
+DISPUTE_ROLES = frozenset({Role.LEGAL_OFFICER, Role.TRADER})
+#: who runs the digital twin
+TWIN_NAV_ROLES = frozenset({Role.ANALYST, Role.CUSTOMS_SUPERVISOR, Role.ADMIN})
 
 
 def navigation(actor: Actor) -> list[NavItem]:
-    """The menu of a role: enterprise-bound users see their own enterprise, zone staff the registry and more."""
+    """The menu of a role: what its user works with, in the order of a working day."""
+    role = actor.role
     items = [NavItem("dashboard", "Dashboard", "/")]
     if actor.is_enterprise_bound:
         items.append(NavItem("enterprises", "My enterprise", f"/enterprises/{actor.enterprise_id}"))
     else:
         items.append(NavItem("enterprises", "Enterprises", "/enterprises"))
-    if actor.role in ZONE_STAFF:
+    if role in DECLARATION_ROLES:
+        items.append(NavItem("declarations", "Declarations", "/declarations"))
+    if role in CUSTOMS:
+        items.append(NavItem("workbench", "Workbench", "/workbench"))
+    if role in FREIGHT_ROLES:
+        items.append(NavItem("freight", "Freight", "/freight"))
+    if role in BONDED_ROLES:
+        items.append(NavItem("bonded", "Bonded", "/bonded"))
+    if role in DISPUTE_ROLES:
+        items.append(NavItem("disputes", "Disputes", "/disputes"))
+    if role in ZONE_STAFF:
         items.append(NavItem("zone", "Zone & ports", "/zone"))
-    if actor.role is Role.ADMIN:
+    if role is Role.ADMIN:
         items.append(NavItem("users", "Users", "/users"))
-    if actor.role in AUDITORS:
+    if role in AUDITORS:
         items.append(NavItem("audit", "Audit", "/audit"))
-    if actor.role in (Role.ANALYST, Role.ADMIN):
+    if role in (Role.ANALYST, Role.ADMIN):
         items.append(NavItem("analytics", "Zone dashboard", "/dashboard"))
+    if role in TWIN_NAV_ROLES:
+        items.append(NavItem("twin", "Digital twin", "/twin"))
     return items
 
 
