@@ -139,19 +139,28 @@ class ClearanceDeclarations:
 
 
 class ZoneRecordLookup:
-    """The legal desk asks whether the records a case is about exist (each context's own repository)."""
+    """The legal desk asks whether the records a case is about exist and whose they are (each context's own
+    repository; the owner is the enterprise that context shows the record to)."""
+
+    KINDS = frozenset({"declaration", "consignment", "bonded_movement"})  # a contract is a document of the case
 
     def __init__(self, session: Session) -> None:
         self._session = session
 
-    def exists(self, kind: str, ref: str) -> bool | None:
+    def checks(self, kind: str) -> bool:
+        return kind in self.KINDS
+
+    def owner(self, kind: str, ref: str) -> str | None:
         if kind == "declaration":
-            return SqlDeclarationRepository(self._session).get(ref) is not None
+            declaration = SqlDeclarationRepository(self._session).get(ref)
+            return None if declaration is None else declaration.content.declarant_id
         if kind == "consignment":
-            return SqlConsignmentRepository(self._session).get(ref) is not None
+            booked = SqlConsignmentRepository(self._session).get(ref)
+            return None if booked is None else booked.enterprise_id
         if kind == "bonded_movement":
-            return SqlBondedRepository(self._session).movement(ref) is not None
-        return None  # a contract is a document of the case, not a zone record
+            movement = SqlBondedRepository(self._session).movement(ref)
+            return None if movement is None else movement.owner_id
+        return None
 
     def enterprise_exists(self, enterprise_id: str) -> bool:
         return SqlEnterpriseRepository(self._session).get(enterprise_id) is not None

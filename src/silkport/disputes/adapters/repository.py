@@ -182,8 +182,10 @@ class SqlCaseRepository:
         count = self._s.scalar(select(func.count()).where(DisputeCaseRow.reference.like(prefix + "%"))) or 0
         return f"{prefix}{count + 1:05d}"
 
-    def get(self, case_id: str) -> m.Case | None:
-        row = self._s.get(DisputeCaseRow, case_id)
+    def get(self, case_id: str, for_update: bool = False) -> m.Case | None:
+        """A case; ``for_update``: its row stays locked until this transaction ends (PostgreSQL: two
+        writers of one case go one after the other, neither overwrites the other's change)."""
+        row = self._s.get(DisputeCaseRow, case_id, with_for_update=for_update or None)
         return None if row is None else from_row(row)
 
     def save(self, case: m.Case) -> None:
@@ -255,9 +257,12 @@ class SqlCaseRepository:
         q = q.order_by(DisputeCaseRow.opened_at.desc(), DisputeCaseRow.id.desc()).limit(limit)
         return [from_row(r) for r in self._s.scalars(q)]
 
-    def all_open(self) -> list[m.Case]:
+    def all_open(self, claim: bool = False) -> list[m.Case]:
         q = select(DisputeCaseRow).where(DisputeCaseRow.status.not_in(["closed", "withdrawn", "dismissed"]))
-        return [from_row(r) for r in self._s.scalars(q.order_by(DisputeCaseRow.id))]
+        q = q.order_by(DisputeCaseRow.id)
+        if claim:  # PostgreSQL: FOR UPDATE SKIP LOCKED (SQLite: the writer already holds the database)
+            q = q.with_for_update(skip_locked=True)
+        return [from_row(r) for r in self._s.scalars(q)]
 
     def facts(self, opened_from: datetime | None, opened_before: datetime | None) -> list[m.CaseFacts]:
         q = select(DisputeCaseRow)

@@ -42,10 +42,10 @@ def _visible(actor: Actor, case: m.Case) -> bool:
     return actor.is_enterprise_bound and actor.enterprise_id in case.enterprise_ids
 
 
-def _load(uow: DisputesUnitOfWork, actor: Actor, case_id: str) -> m.Case:
+def _load(uow: DisputesUnitOfWork, actor: Actor, case_id: str, for_update: bool = False) -> m.Case:
     if not is_desk(actor) and not actor.is_enterprise_bound:
         raise PermissionDenied("cases are seen by the desk and by the parties")
-    case = uow.cases.get(case_id)
+    case = uow.cases.get(case_id, for_update=for_update)
     if case is None or not _visible(actor, case):
         raise NotFound(f"no case {case_id}")
     return case
@@ -127,15 +127,17 @@ def intake(uow: DisputesUnitOfWork, actor: Actor, data: IntakeIn) -> m.Case:
             subject=data.subject, parties=parties, languages=data.languages, governing_law=data.governing_law,
             seat=data.seat, amount=data.amount, currency=data.currency, links=data.links, at=now,
         )  # fmt: skip
-        _check_records(uow, case)
+        _check_records(uow, actor, case)
         _save(uow, actor, None, case, "opened", {"intake": channel.value})
         _notify(uow, case, "disputes.case_opened", {"type": case.type.value})
         uow.commit()
     return case
 
 
-def _check_records(uow: DisputesUnitOfWork, case: m.Case) -> None:
-    """Linked declarations, consignments and bonded movements, and the parties' enterprises, must exist."""
+def _check_records(uow: DisputesUnitOfWork, actor: Actor, case: m.Case) -> None:
+    """The parties' enterprises must exist, and so must the linked declarations, consignments and bonded
+    movements; a party (an enterprise-bound user) may link only its own enterprise's records: another's is
+    reported exactly as a missing one (no answer tells it that the record exists). The desk links any record."""
     if uow.records is None:
         return
     errors: list[FieldError] = []
@@ -143,7 +145,10 @@ def _check_records(uow: DisputesUnitOfWork, case: m.Case) -> None:
         if p.enterprise_id and not uow.records.enterprise_exists(p.enterprise_id):
             errors.append(FieldError(f"parties[{i}].enterprise_id", "is not an enterprise of the zone's registry"))
     for i, link in enumerate(case.links):
-        if uow.records.exists(link.kind, link.ref) is False:
+        if not uow.records.checks(link.kind):
+            continue
+        owner = uow.records.owner(link.kind, link.ref)
+        if owner is None or (actor.is_enterprise_bound and owner != actor.enterprise_id):
             errors.append(FieldError(f"links[{i}].ref", f"no {link.kind.replace('_', ' ')} {link.ref!r} in the zone"))
     if errors:
         raise ValidationFailed(errors)
@@ -194,7 +199,7 @@ def list_cases(uow: DisputesUnitOfWork, actor: Actor, f: CaseFilter, cursor: str
 def advance(uow: DisputesUnitOfWork, actor: Actor, case_id: str, target: m.Status, note: str = "") -> m.Case:
     _require_desk(actor)
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         moved = m.transition(case, target, uow.time_limits, uow.clock.now())
         _save(uow, actor, case, moved, "status_changed", {"from": case.status.value, "to": target.value}, note or None)
         _notify(uow, moved, "disputes.status_changed", {"from": case.status.value, "to": target.value})
@@ -207,7 +212,7 @@ def extend_deadline(
 ) -> m.Case:
     _require_desk(actor)
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         new = m.extend(case, code, new_due, reason, actor.username, uow.clock.now())
         _save(uow, actor, case, new, "deadline_extended", {"code": code, "new_due": new_due.isoformat()}, reason)
         uow.commit()
@@ -221,7 +226,7 @@ def run_reminders(uow: DisputesUnitOfWork, actor: Actor) -> list[dict[str, Any]]
     sent: list[dict[str, Any]] = []
     with uow:
         today = uow.clock.now().date()
-        for case in uow.cases.all_open():
+        for case in uow.cases.all_open(claim=True):
             due = m.reminders_due(case, today)
             if not due:
                 continue
@@ -240,7 +245,7 @@ def schedule_hearing(
 ) -> m.Case:
     _require_desk(actor)
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         if starts_at.tzinfo is None:
             raise ValidationFailed(FieldError("starts_at", "give a time zone offset"))
         hearing = m.Hearing(new_id(), starts_at.astimezone(UTC), minutes, place.strip())
@@ -270,7 +275,7 @@ def appoint_neutral(
     """Appoint a mediator or arbitrator after the conflict check finds nothing; the declaration is recorded."""
     _require_desk(actor)
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         if not name.strip():
             raise ValidationFailed(FieldError("name", "must not be empty"))
         neutral = m.Neutral(name.strip(), role, identifier, independence_declaration, uow.clock.now())
@@ -287,7 +292,7 @@ def add_fee(
 ) -> m.Case:  # fmt: skip
     _require_desk(actor)
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         new = m.add_fee(case, m.Fee(kind, description, amount, currency, borne_by, uow.clock.now()))
         _save(uow, actor, case, new, "fee_recorded", {"kind": kind, "amount": str(amount), "currency": currency})
         uow.commit()
@@ -297,7 +302,7 @@ def add_fee(
 def record_outcome(uow: DisputesUnitOfWork, actor: Actor, case_id: str, outcome: m.Outcome) -> m.Case:
     _require_desk(actor)
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         new = m.record_outcome(case, outcome, uow.time_limits, uow.clock.now())
         detail = {"kind": outcome.kind.value, "decided_on": outcome.decided_on.isoformat(), "to": new.status.value}
         _save(uow, actor, case, new, "outcome_recorded", detail)
@@ -311,7 +316,7 @@ def file_enforcement(
 ) -> m.Case:
     _require_desk(actor)
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         e = m.Enforcement(new_id(), country, court.strip(), filed_on, uow.convention(country))
         new = m.file_enforcement(case, e, uow.clock.now().date())
         detail = {"enforcement_id": e.id, "country": country, "new_york_convention": e.new_york_convention}
@@ -323,7 +328,7 @@ def file_enforcement(
 def update_enforcement(uow: DisputesUnitOfWork, actor: Actor, case_id: str, enforcement_id: str, status: str) -> m.Case:
     _require_desk(actor)
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         new = m.update_enforcement(case, enforcement_id, status)
         _save(uow, actor, case, new, "enforcement_updated", {"enforcement_id": enforcement_id, "status": status})
         uow.commit()
@@ -344,7 +349,7 @@ def upload_document(
 ) -> DocumentVersion:  # fmt: skip
     """Store a document (or a new version of one) with its SHA-256, shared with the named parties."""
     with uow:
-        case = _load(uow, actor, case_id)
+        case = _load(uow, actor, case_id, for_update=True)
         mine = my_parties(actor, case)
         errors: list[FieldError] = []
         if not content:
