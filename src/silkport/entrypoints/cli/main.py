@@ -186,6 +186,17 @@ def worker_clocks(
         time.sleep(interval)
 
 
+@worker_app.command("reminders")
+def worker_reminders(
+    once: Annotated[bool, typer.Option("--once", help="send what is due, then stop")] = False,
+    interval: Annotated[float, typer.Option(min=1.0, help="seconds between rounds")] = 3600.0,
+) -> None:
+    """Remind the parties of the legal desk's time limits about to pass (or passed): each once per due date."""
+    from silkport.entrypoints.cli.disputes import remind_forever
+
+    remind_forever(_platform(), once=once, interval=interval, out=console.print)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
