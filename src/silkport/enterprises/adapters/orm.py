@@ -81,6 +81,8 @@ class UserRow(Base):
     enterprise_id: Mapped[str | None] = mapped_column(String(32), ForeignKey("enterprises.id"))
     office_code: Mapped[str | None] = mapped_column(String(32), ForeignKey("zone_ports.code"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the web UI's language the user chose (en, zh_Hans, ru); the domain checks the value
+    locale: Mapped[str | None] = mapped_column(String(16))
 
 
 class TokenRow(Base):

@@ -220,6 +220,7 @@ def _user(row: UserRow) -> User:
         enterprise_id=row.enterprise_id,
         office_code=row.office_code,
         active=row.active,
+        locale=row.locale,
     )
 
 
@@ -238,6 +239,7 @@ class SqlUserRepository:
                 enterprise_id=user.enterprise_id,
                 office_code=user.office_code,
                 active=user.active,
+                locale=user.locale,
             )
         )
         self._s.flush()
@@ -260,6 +262,7 @@ class SqlUserRepository:
         row.display_name = user.display_name
         row.password_hash = user.password_hash
         row.active = user.active
+        row.locale = user.locale
         self._s.flush()
 
 

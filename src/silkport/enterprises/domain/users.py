@@ -10,6 +10,8 @@ from silkport.shared.errors import FieldError, ValidationFailed
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
+#: the languages of the web UI (Babel locale identifiers): English, Simplified Chinese, Russian
+LOCALES = ("en", "zh_Hans", "ru")
 
 
 @dataclass(eq=False, slots=True)
@@ -22,6 +24,8 @@ class User:
     enterprise_id: str | None = None
     office_code: str | None = None
     active: bool = True
+    #: the language the user chose for the web UI (one of LOCALES); None until they choose one
+    locale: str | None = None
 
     @classmethod
     def new(
@@ -52,6 +56,12 @@ class User:
             enterprise_id=enterprise_id,
             office_code=office_code,
         )
+
+    def choose_locale(self, locale: str) -> None:
+        if locale not in LOCALES:
+            known = ", ".join(LOCALES)
+            raise ValidationFailed(FieldError("locale", f"{locale!r} is not a language of the web UI ({known})"))
+        self.locale = locale
 
     def as_actor(self) -> Actor:
         return Actor(

@@ -147,6 +147,29 @@ def revoke_token(uow: EnterpriseUnitOfWork, actor: Actor, token: StoredToken) ->
         uow.commit()
 
 
+def set_locale(uow: EnterpriseUnitOfWork, actor: Actor, locale: str) -> User:
+    """The signed-in user chooses the language of their web UI; it follows them to any browser."""
+    with uow:
+        user = uow.users.get(actor.user_id)
+        if user is None or not user.active:
+            raise AuthenticationFailed("the signed-in user is no longer active")
+        before = user.locale
+        user.choose_locale(locale)
+        if before == user.locale:
+            return user
+        uow.users.save(user)
+        uow.audit.record(
+            actor=actor,
+            action="user.locale_changed",
+            object_type="user",
+            object_id=user.id,
+            before={"locale": before},
+            after={"locale": user.locale},
+        )
+        uow.commit()
+    return user
+
+
 def list_users(uow: EnterpriseUnitOfWork, actor: Actor) -> list[User]:
     if actor.role is not Role.ADMIN:
         raise PermissionDenied("only an administrator may list users")

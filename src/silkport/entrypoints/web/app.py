@@ -19,9 +19,11 @@ from silkport.entrypoints.web import (
     declaration_pages,
     dispute_pages,
     freight_pages,
+    i18n,
     ops,
     pages,
     partners,
+    preferences,
     webhooks,
 )
 from silkport.entrypoints.web import twin as twin_web
@@ -108,6 +110,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.add_middleware(IdempotencyMiddleware, store_factory=platform.idempotency_store)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=metrics)
+    app.add_middleware(i18n.LocaleMiddleware)  # the request's language (cookie, Accept-Language) for the pages
 
     app.include_router(ops.router)
     app.include_router(enterprises_api.auth_router)
@@ -124,6 +127,7 @@ def create_app(platform: Platform | None = None) -> FastAPI:
     app.include_router(bonded_api.router)
     app.include_router(disputes_api.router)
     app.include_router(pages.router)
+    app.include_router(preferences.router)
     app.include_router(declaration_pages.router)
     app.include_router(dispute_pages.router)
     app.include_router(dashboard_pages.router)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from silkport.analytics import indicators as ind
 from silkport.analytics.claims import compute_claims
 from silkport.analytics.indicators import Period
+from silkport.entrypoints.web import i18n
 from silkport.entrypoints.web.pages import CurrentViewer, PageRoute, is_htmx, render, templates
 from silkport.shared.actor import Actor, Role
 from silkport.shared.clock import local
@@ -90,12 +91,8 @@ def series(data: Mapping[str, Decimal | int], width: int = 600, height: int = 16
 
 
 def _fmt(value: Decimal | int | None) -> str:
-    if value is None:
-        return "–"
-    d = Decimal(value)
-    if d == d.to_integral_value():
-        return f"{int(d):,}"
-    return f"{d:,.2f}"
+    """Whole figures without decimals, others with two, with the request's language's separators."""
+    return i18n.figure(value)
 
 
 templates.env.filters["figure"] = _fmt

@@ -12,7 +12,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -42,6 +41,7 @@ from silkport.clearance.services.ports import ClearanceUnitOfWork, DeclarationFi
 from silkport.enterprises.domain.model import EnterpriseStatus
 from silkport.enterprises.services import handlers as enterprises
 from silkport.enterprises.services.ports import EnterpriseFilter
+from silkport.entrypoints.web import i18n
 from silkport.entrypoints.web.pages import (
     CurrentViewer,
     Form,
@@ -105,17 +105,8 @@ def _required(form: FormData, name: str, label: str) -> str:
 
 
 def duration(minutes: float | None) -> str:
-    """Minutes in a few words: '0 min', '35 min', '2 h 05 min', '3 d 4 h'."""
-    if minutes is None:
-        return ""
-    total = max(0, round(minutes))
-    if total < 60:
-        return f"{total} min"
-    hours, mins = divmod(total, 60)
-    if hours < 24:
-        return f"{hours} h {mins:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
+    """Minutes in a few words: '0 min', '35 min', '2 h 05 min', '3 d 4 h' (in the request's language)."""
+    return i18n.duration(minutes)
 
 
 def _minutes(start: datetime, end: datetime) -> float:
@@ -127,10 +118,9 @@ def slug(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
-def _money(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    return f"{Decimal(str(value)):,.2f}"
+def _money(value: Any, currency: str | None = None) -> str:
+    """Two decimals with the request's language's separators: '1,234.50', '1 234,50'."""
+    return i18n.money(value, currency)
 
 
 # the templates are pages.py's: same environment, same filters; these add clearance's own

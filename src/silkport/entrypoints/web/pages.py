@@ -35,6 +35,8 @@ from silkport.enterprises.domain.model import CreditGrade, EnterpriseDetails, En
 from silkport.enterprises.schemas import EnterpriseCreate
 from silkport.enterprises.services import auth, handlers
 from silkport.enterprises.services.ports import EnterpriseFilter, EnterpriseUnitOfWork, PasswordHasher
+from silkport.entrypoints.web import i18n
+from silkport.entrypoints.web.i18n import N_, gettext
 from silkport.entrypoints.web.ops import AUDITORS
 from silkport.infra.audit import AuditEntryRow, verify_chain
 from silkport.infra.security import csrf_ok, csrf_token
@@ -123,14 +125,13 @@ def opening_hours(hours: OpeningHours) -> str:
 
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
-templates.env.add_extension("jinja2.ext.i18n")
-#: until the pages are translated per user, messages render as written (English)
-templates.env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]
 templates.env.filters["zone_time"] = zone_time
 templates.env.filters["iso_instant"] = iso_instant
 templates.env.filters["country"] = _country
 templates.env.filters["label"] = _label
 templates.env.filters["opening_hours"] = opening_hours
+#: messages in the request's language (i18n.py); zone_time, label and the number filters become locale-aware
+i18n.install(templates.env)
 templates.env.globals["zone_name"] = ZONE_NAME
 templates.env.globals["zone_tz"] = str(ZONE_TZ)
 
@@ -159,31 +160,31 @@ TWIN_NAV_ROLES = frozenset({Role.ANALYST, Role.CUSTOMS_SUPERVISOR, Role.ADMIN})
 def navigation(actor: Actor) -> list[NavItem]:
     """The menu of a role: what its user works with, in the order of a working day."""
     role = actor.role
-    items = [NavItem("dashboard", "Dashboard", "/")]
+    items = [NavItem("dashboard", gettext("Dashboard"), "/")]
     if actor.is_enterprise_bound:
-        items.append(NavItem("enterprises", "My enterprise", f"/enterprises/{actor.enterprise_id}"))
+        items.append(NavItem("enterprises", gettext("My enterprise"), f"/enterprises/{actor.enterprise_id}"))
     else:
-        items.append(NavItem("enterprises", "Enterprises", "/enterprises"))
+        items.append(NavItem("enterprises", gettext("Enterprises"), "/enterprises"))
     if role in DECLARATION_ROLES:
-        items.append(NavItem("declarations", "Declarations", "/declarations"))
+        items.append(NavItem("declarations", gettext("Declarations"), "/declarations"))
     if role in CUSTOMS:
-        items.append(NavItem("workbench", "Workbench", "/workbench"))
+        items.append(NavItem("workbench", gettext("Workbench"), "/workbench"))
     if role in FREIGHT_ROLES:
-        items.append(NavItem("freight", "Freight", "/freight"))
+        items.append(NavItem("freight", gettext("Freight"), "/freight"))
     if role in BONDED_ROLES:
-        items.append(NavItem("bonded", "Bonded", "/bonded"))
+        items.append(NavItem("bonded", gettext("Bonded"), "/bonded"))
     if role in DISPUTE_ROLES:
-        items.append(NavItem("disputes", "Disputes", "/disputes"))
+        items.append(NavItem("disputes", gettext("Disputes"), "/disputes"))
     if role in ZONE_STAFF:
-        items.append(NavItem("zone", "Zone & ports", "/zone"))
+        items.append(NavItem("zone", gettext("Zone & ports"), "/zone"))
     if role is Role.ADMIN:
-        items.append(NavItem("users", "Users", "/users"))
+        items.append(NavItem("users", gettext("Users"), "/users"))
     if role in AUDITORS:
-        items.append(NavItem("audit", "Audit", "/audit"))
+        items.append(NavItem("audit", gettext("Audit"), "/audit"))
     if role in (Role.ANALYST, Role.ADMIN):
-        items.append(NavItem("analytics", "Zone dashboard", "/dashboard"))
+        items.append(NavItem("analytics", gettext("Zone dashboard"), "/dashboard"))
     if role in TWIN_NAV_ROLES:
-        items.append(NavItem("twin", "Digital twin", "/twin"))
+        items.append(NavItem("twin", gettext("Digital twin"), "/twin"))
     return items
 
 
@@ -194,6 +195,8 @@ class Viewer:
     actor: Actor
     display_name: str
     csrf: str | None
+    #: the language the user chose (None: the cookie or the browser decides)
+    locale: str | None = None
 
     @property
     def nav(self) -> list[NavItem]:
@@ -219,7 +222,13 @@ def _viewer_of(request: Request, actor: Actor, uow: EnterpriseUnitOfWork) -> Vie
         user = uow.users.get(actor.user_id)
     cookie = request.cookies.get(SESSION_COOKIE)
     token = csrf_token(_settings_secret(request), cookie) if cookie else None
-    viewer = Viewer(actor=actor, display_name=user.display_name if user else actor.username, csrf=token)
+    viewer = Viewer(
+        actor=actor,
+        display_name=user.display_name if user else actor.username,
+        csrf=token,
+        locale=user.locale if user else None,
+    )
+    i18n.prefer_user_locale(viewer.locale)
     request.state.viewer = viewer
     return viewer
 
@@ -253,7 +262,10 @@ def render(
     active: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    if viewer is not None:
+        i18n.prefer_user_locale(viewer.locale)
     ctx: dict[str, Any] = {"viewer": viewer, "active": active, "now": clock_now(request)}
+    ctx.update(i18n.template_context())
     ctx.update(context or {})
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 
@@ -270,7 +282,7 @@ def require_csrf(request: Request, form: FormData) -> None:
     presented = form.get("csrf_token") or request.headers.get("x-csrf-token")
     if not cookie or not csrf_ok(_settings_secret(request), cookie, presented if isinstance(presented, str) else None):
         raise PermissionDenied(
-            "the form's security token is missing or out of date; go back, reload the page and try again"
+            gettext("the form's security token is missing or out of date; go back, reload the page and try again")
         )
 
 
@@ -295,12 +307,12 @@ def _login_url(request: Request) -> str:
 # --- the page route: HTML errors, sign-in redirects and security headers for every page ---------------------
 
 ERROR_TITLES = {
-    400: "That request could not be understood",
-    401: "Please sign in",
-    403: "You may not open this page",
-    404: "Page not found",
-    409: "That clashes with what is already there",
-    422: "Some values need attention",
+    400: N_("That request could not be understood"),
+    401: N_("Please sign in"),
+    403: N_("You may not open this page"),
+    404: N_("Page not found"),
+    409: N_("That clashes with what is already there"),
+    422: N_("Some values need attention"),
 }
 
 
@@ -309,7 +321,7 @@ async def _error_page(request: Request, status: int, detail: str) -> HTMLRespons
     if viewer is None and getattr(request.state, "actor", None) is not None:
         uow = request.app.state.services["enterprises"]()
         viewer = await run_in_threadpool(_viewer_of, request, request.state.actor, uow)
-    title = ERROR_TITLES.get(status, "Something went wrong")
+    title = gettext(ERROR_TITLES.get(status, N_("Something went wrong")))
     context = {"status": status, "title": title, "detail": detail}
     return render(request, "error.html", context, viewer=viewer, status_code=status)
 
@@ -374,18 +386,18 @@ def login_form(request: Request, actor: OptionalActor, next: str = "/") -> Respo
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, form: Form, uow: Uow, hasher: Hasher) -> Response:
     if not _same_origin(request):
-        raise PermissionDenied("sign-in is only accepted from this site's own sign-in page")
+        raise PermissionDenied(gettext("sign-in is only accepted from this site's own sign-in page"))
     username = str(form.get("username") or "").strip()
     password = str(form.get("password") or "")
     target = _safe_next(form.get("next"))
     context: dict[str, Any] = {"next": target, "username": username}
     if not username or not password:
-        context["error"] = "Enter your username and your password."
+        context["error"] = gettext("Enter your username and your password.")
         return render(request, "login.html", context, status_code=422)
     try:
         user = auth.authenticate(uow, hasher, username, password)
     except AuthenticationFailed:
-        context["error"] = "Wrong username or password. Check both and try again."
+        context["error"] = gettext("Wrong username or password. Check both and try again.")
         return render(request, "login.html", context, status_code=401)
     settings = request.app.state.platform.settings
     ttl = timedelta(minutes=settings.session_ttl_minutes)
