@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from silkport.clearance.domain.rules import sampling_draw
 from silkport.twin.engine import UNTIL, Station, Step, Trace, simulate
-from silkport.twin.model import build, replicate, run
+from silkport.twin.model import COLUMNS, build, decide_lanes, replicate, run, sampled_ids
 from silkport.twin.recursion import fcfs_chain, lindley
 from silkport.twin.scenario import load_scenario
 
@@ -167,7 +168,9 @@ def test_seeded_regression_of_the_port_model() -> None:
 
 #: recorded from the engine when this test was written (seed 2026, replication 0, 3 days, 2 of them warm-up)
 REGRESSION: dict[str, object] = {
-    "counts": (3629, 20144),  # events: 27,736 before runs of pure delays took one event each
+    # events: 27,736 before runs of pure delays took one event each, 20,144 before FIFO stations decided starts
+    # on arrival (the figures did not move: the same trace, test_fifo_on_arrival_equals_the_event_engine)
+    "counts": (3629, 11594),
     "median": 0.8994920609438068,
     "lanes": {"green": 1114, "yellow": 58, "red": 45},
 }
@@ -190,3 +193,71 @@ def test_memoised_lanes_equal_the_engine_declaration_by_declaration() -> None:
         exact = build(loaded, seed=3, rep=2, days=2, exact=True)
         assert np.array_equal(fast.lane, exact.lane)
         assert 0 < np.count_nonzero(fast.lane == 2) < fast.lane.size  # both lanes of the random sample occur
+
+
+def _random_network(rng: np.random.Generator) -> tuple[list[Station], np.ndarray, list[list[Step]], list[int]]:
+    """A random network with continuous times (no ties): fixed FIFO, priority, shift and delay stations."""
+    stations = [
+        Station("fifo-1", 1),
+        Station("fifo-3", 3),
+        Station("delay", None),
+        Station("prio-2", 2, priority=True),
+        Station("shifts", None, tuple(int(x) for x in rng.integers(0, 4, 24)) or None),
+        Station("fifo-2", 2),
+    ]
+    n = 600
+    entry = np.cumsum(rng.exponential(0.3, n))
+    routes: list[list[Step]] = []
+    for i in range(n):
+        route: list[Step] = []
+        for col in range(int(rng.integers(0, 7))):
+            if rng.random() < 0.15:
+                route.append((UNTIL, float(entry[i] + rng.exponential(2.0)), col))
+            else:
+                route.append((int(rng.integers(0, len(stations))), float(rng.exponential(0.7)), col))
+        routes.append(route)
+    return stations, entry, routes, rng.integers(0, 3, n).tolist()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fifo_on_arrival_equals_the_event_engine(seed: int) -> None:
+    """Deciding a FIFO station's start on arrival (Kiefer-Wolfowitz) gives the same trace as running it by events."""
+    stations, entry, routes, prios = _random_network(np.random.default_rng(seed))
+    if not any(stations[4].schedule or ()):
+        stations[4] = Station("shifts", None, (1,) * 24)
+    fast = simulate(stations, entry, routes, prios, columns=6, track_population=True)
+    slow = simulate(stations, entry, routes, prios, columns=6, track_population=True, fifo_on_arrival=False)
+    for name in ("exit", "arrive", "start", "end", "station_of"):
+        assert np.array_equal(getattr(fast, name), getattr(slow, name), equal_nan=True), name
+    assert fast.events < slow.events
+    area, total = little_identity(fast)
+    assert area == total
+
+
+def test_fifo_on_arrival_equals_the_event_engine_on_the_port_model() -> None:
+    for name in ("horgos-before", "horgos-smart-port"):
+        customers = build(load_scenario(name), seed=11, rep=1, days=3)
+        args = (customers.stations, customers.entry, customers.routes, customers.priority.tolist())
+        fast = simulate(*args, columns=len(COLUMNS))
+        slow = simulate(*args, columns=len(COLUMNS), fifo_on_arrival=False)
+        assert np.array_equal(run(customers).exit, fast.exit)  # the flat routes are the same routes
+        for attr in ("exit", "arrive", "start", "end", "station_of"):
+            assert np.array_equal(getattr(fast, attr), getattr(slow, attr), equal_nan=True), (name, attr)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40),
+    st.sampled_from(["smart-port", "manual"]),
+)
+def test_the_twins_sampling_test_is_the_rulebooks(declaration_id: str, book: str) -> None:
+    """decide_lanes hashes ids itself (below Rulebook.random_threshold): the same verdict as sampling_draw < rate."""
+    loaded = load_scenario("horgos-smart-port" if book == "smart-port" else "horgos-before")
+    rb = loaded.rulebook
+    ids = [declaration_id, *(f"{declaration_id}-{k}" for k in range(50))]
+    goods, traders, modes = np.zeros(len(ids), np.int64), np.full(len(ids), 2), np.zeros(len(ids), np.int64)
+    lanes_fast = decide_lanes(loaded, ids, goods, traders, modes)
+    lanes_exact = decide_lanes(loaded, ids, goods, traders, modes, exact=True)
+    assert np.array_equal(lanes_fast, lanes_exact)
+    expected = [sampling_draw(x, rb.version) < rb.random_rate for x in ids]
+    assert sampled_ids(rb, ids) == expected

@@ -4,7 +4,11 @@ Every customer (a declaration and its vehicle) brings its whole route, decided o
 of steps ``(station, value, column)``. ``station`` is the index of a :class:`Station`; ``value`` is the service
 time (hours) the customer needs there, drawn beforehand from the scenario's random streams; ``column`` is where
 the step's times are written in the :class:`Trace` (a WCO Time Release Study stage, or any label of the caller).
-A run of consecutive pure-delay steps takes one event (no one else is touched meanwhile).
+A run of consecutive pure-delay steps takes no event of its own (no one else is touched meanwhile), and a
+first-come-first-served station with a fixed number of servers decides a customer's start the moment it arrives
+(the Kiefer-Wolfowitz recursion on a heap of the servers' free times: exact, because arrivals are processed in time
+order), so its service end needs no event either: a customer takes one event per step that waits for a station
+run by events (shifts or priority) or reached at a later time, and none at all for the rest.
 The special station :data:`UNTIL` waits until the absolute time ``value`` (a vehicle's arrival at the border:
 pre-lodged declarations are checked before the truck is there, and its inspection needs the truck).
 
@@ -32,6 +36,7 @@ import numpy.typing as npt
 
 #: the pseudo-station "wait until an absolute time"
 UNTIL = -1
+_DELAY, _ON_ARRIVAL, _EVENTS = 0, 1, 2
 
 Step = tuple[int, float, int]  # (station index or UNTIL, service time or absolute time, trace column)
 FloatArray = npt.NDArray[np.float64]
@@ -81,16 +86,56 @@ def simulate(
     priorities: Sequence[int] | None = None,
     columns: int | None = None,
     track_population: bool = False,
+    fifo_on_arrival: bool = True,
 ) -> Trace:
     """Run the customers through the stations until the system is empty.
 
-    ``entry`` must be sorted (non-decreasing); ``routes[i]`` is customer i's route."""
+    ``entry`` must be sorted (non-decreasing); ``routes[i]`` is customer i's route. See :func:`simulate_flat`."""
     n = len(entry)
     if len(routes) != n:
         raise ValueError("one route per customer")
+    ncol = columns if columns is not None else max((s[2] for r in routes for s in r), default=-1) + 1
+    offsets = [0]
+    flat_st: list[int] = []
+    flat_val: list[float] = []
+    flat_col: list[int] = []
+    for route in routes:
+        for st, value, col in route:
+            flat_st.append(st)
+            flat_val.append(value)
+            flat_col.append(col)
+        offsets.append(len(flat_st))
+    return simulate_flat(
+        stations, entry, flat_st, flat_val, flat_col, offsets, priorities, ncol, track_population, fifo_on_arrival
+    )
+
+
+def simulate_flat(
+    stations: Sequence[Station],
+    entry: FloatArray,
+    step_station: list[int],
+    step_value: list[float],
+    step_column: list[int],
+    offsets: list[int],
+    priorities: Sequence[int] | None = None,
+    columns: int = 1,
+    track_population: bool = False,
+    fifo_on_arrival: bool = True,
+) -> Trace:
+    """The engine on routes given as flat lists: customer i's steps are ``offsets[i]:offsets[i + 1]`` of
+    ``step_station``, ``step_value`` and ``step_column`` (what the model builds with numpy, without a tuple per step).
+
+    ``fifo_on_arrival``: a first-come-first-served station with a fixed number of servers (no shifts) decides a
+    customer's start the moment it arrives -- ``max(arrival, earliest time a server is free)``, the Kiefer-Wolfowitz
+    recursion, exact because arrivals are processed in time order -- so its service end needs no event: the
+    customer walks on to its next queueing step, where one event is scheduled. ``False`` runs every station by
+    events (service ends in the heap, waiting lines); the tests check both give the same trace."""
+    n = len(entry)
+    if len(offsets) != n + 1:
+        raise ValueError("one route per customer")
     if n and bool(np.any(np.diff(entry) < 0)):
         raise ValueError("entry times must be sorted")
-    ncol = columns if columns is not None else max((s[2] for r in routes for s in r), default=-1) + 1
+    ncol = columns
     # flat arrays of C doubles while running (item assignment is several times cheaper than numpy's), viewed as
     # numpy (customers, columns) arrays at the end
     size = n * ncol
@@ -102,89 +147,44 @@ def simulate(
     prio = list(priorities) if priorities is not None else [0] * n
 
     m = len(stations)
-    infinite = [s.servers is None and s.schedule is None for s in stations]
+    # how each station works: 0 a pure delay, 1 FIFO decided on arrival (a heap of the servers' free times),
+    # 2 by events (shifts, priority, or no server at all)
+    kind_of = []
+    for s in stations:
+        if s.servers is None and s.schedule is None:
+            kind_of.append(_DELAY)
+        elif fifo_on_arrival and s.schedule is None and not s.priority and (s.servers or 0) > 0:
+            kind_of.append(_ON_ARRIVAL)
+        else:
+            kind_of.append(_EVENTS)
+    free: list[list[float]] = [[-math.inf] * (s.servers or 0) if k == _ON_ARRIVAL else [] for s, k in
+                               zip(stations, kind_of, strict=True)]  # fmt: skip
     use_priority = [s.priority for s in stations]
     first_hour = math.floor(float(entry[0])) if n else 0
     cap = [s.servers_at(first_hour % 24) for s in stations]
     busy = [0] * m
     fifo: list[deque[int]] = [deque() for _ in range(m)]
     pq: list[list[tuple[int, int, int]]] = [[] for _ in range(m)]
-    scheduled = [j for j, s in enumerate(stations) if s.schedule is not None]
+    scheduled = [j for j, s in enumerate(stations) if s.schedule is not None and kind_of[j] == _EVENTS]
 
-    heap: list[tuple[float, int, int, int]] = []  # (time, seq, kind, who); kind 0: step end, 1: shift change
+    heap: list[tuple[float, int, int, int]] = []  # (time, seq, kind, who); kind 0: reach a step, 1: shift change
     seq = 0
-    step_of = [0] * n
-    population: list[tuple[float, int]] = []
+    pos = list(offsets[:-1])  # each customer's current step (an index into the flat lists)
+    stop = offsets[1:]
+    changes: list[tuple[float, int]] = []  # (time, +1 or -1) when tracking the population
     in_system = 0
     events = 0
     push = heapq.heappush
     pop = heapq.heappop
+    replace = heapq.heapreplace
     entry_list = entry.tolist()
+    sts, vals, cols = step_station, step_value, step_column
+    in_service = [-1] * n  # the event station whose service the customer is in (its end is the next event)
 
     # shift changes sort before anything else at the same instant (their seq is negative): a service that ends
     # exactly at a shift boundary frees a server under the new schedule, and arrivals at a boundary see it
     for j in scheduled:
         push(heap, (float(first_hour + 1), -1 - j, 1, j))
-
-    def begin(c: int, t: float) -> None:
-        """Customer c reaches its current step at time t."""
-        nonlocal seq, in_system
-        while True:
-            k = step_of[c]
-            route = routes[c]
-            if k == len(route):
-                exit_t[c] = t
-                in_system -= 1
-                if track_population:
-                    population.append((t, in_system))
-                return
-            st, value, col = route[k]
-            cell = c * ncol + col
-            arrive[cell] = t
-            station_of[cell] = st
-            if st == UNTIL:
-                start[cell] = t
-                if value <= t:
-                    end[cell] = t
-                    step_of[c] = k + 1
-                    continue
-                push(heap, (value, seq, 0, c))
-                seq += 1
-                return
-            if infinite[st]:
-                start[cell] = t
-                if value <= 0.0:
-                    end[cell] = t
-                    step_of[c] = k + 1
-                    continue
-                # a run of pure delays touches no one else: walk through it now, one event at its end
-                done = t + value
-                nxt = k + 1
-                while nxt < len(route) and route[nxt][0] >= 0 and infinite[route[nxt][0]]:
-                    end[cell] = done
-                    st, value, col = route[nxt]
-                    cell = c * ncol + col
-                    arrive[cell] = done
-                    station_of[cell] = st
-                    start[cell] = done
-                    step_of[c] = nxt
-                    done = done + value
-                    nxt += 1
-                push(heap, (done, seq, 0, c))
-                seq += 1
-                return
-            if busy[st] < cap[st]:
-                busy[st] += 1
-                start[cell] = t
-                push(heap, (t + value, seq, 0, c))
-                seq += 1
-                return
-            if use_priority[st]:
-                push(pq[st], (prio[c], seq, c))
-                seq += 1
-            else:
-                fifo[st].append(c)
-            return
 
     def serve_waiting(st: int, t: float) -> None:
         nonlocal seq
@@ -198,9 +198,10 @@ def simulate(
                     return
                 c = fifo[st].popleft()
             busy[st] += 1
-            _, value, col = routes[c][step_of[c]]
-            start[c * ncol + col] = t
-            push(heap, (t + value, seq, 0, c))
+            p = pos[c]
+            start[c * ncol + cols[p]] = t
+            in_service[c] = st
+            push(heap, (t + vals[p], seq, 0, c))
             seq += 1
 
     i = 0
@@ -209,33 +210,103 @@ def simulate(
             t = entry_list[i]
             in_system += 1
             if track_population:
-                population.append((t, in_system))
+                changes.append((t, 1))
             events += 1
             c = i
             i += 1
-            begin(c, t)
-            continue
-        if not heap:
-            break
-        t, _, kind, who = pop(heap)
-        events += 1
-        if kind == 1:
-            st = who
-            cap[st] = stations[st].servers_at(int(t % 24.0 + 1e-9) % 24)
-            serve_waiting(st, t)
-            if in_system > 0 or i < n:
-                push(heap, (t + 1.0, -1 - st, 1, st))
-            continue
-        c = who
-        k = step_of[c]
-        st, _, col = routes[c][k]
-        end[c * ncol + col] = t
-        step_of[c] = k + 1
-        if st != UNTIL and not infinite[st]:
-            busy[st] -= 1
-            serve_waiting(st, t)
-        begin(c, t)
+        else:
+            if not heap:
+                break
+            t, _, kind, c = pop(heap)
+            events += 1
+            if kind == 1:  # a shift change at station c
+                cap[c] = stations[c].servers_at(int(t % 24.0 + 1e-9) % 24)
+                serve_waiting(c, t)
+                if in_system > 0 or i < n:
+                    push(heap, (t + 1.0, -1 - c, 1, c))
+                continue
+            st = in_service[c]
+            if st >= 0:  # the end of a service at an event station
+                in_service[c] = -1
+                p = pos[c]
+                end[c * ncol + cols[p]] = t
+                pos[c] = p + 1
+                busy[st] -= 1
+                serve_waiting(st, t)
 
+        # customer c reaches its current step now (t): walk on until it must wait for an event
+        p = pos[c]
+        e = stop[c]
+        done = t
+        base = c * ncol
+        while p < e:
+            st = sts[p]
+            if st == UNTIL:
+                cell = base + cols[p]
+                arrive[cell] = start[cell] = done
+                station_of[cell] = UNTIL
+                value = vals[p]
+                if value > done:
+                    done = value
+                end[cell] = done
+                p += 1
+                continue
+            kind = kind_of[st]
+            if kind == _DELAY:
+                cell = base + cols[p]
+                arrive[cell] = start[cell] = done
+                station_of[cell] = st
+                value = vals[p]
+                if value > 0.0:
+                    done = done + value
+                end[cell] = done
+                p += 1
+                continue
+            if done > t:  # a queueing step reached later: one event then
+                pos[c] = p
+                push(heap, (done, seq, 0, c))
+                seq += 1
+                break
+            cell = base + cols[p]
+            arrive[cell] = t
+            station_of[cell] = st
+            if kind == _ON_ARRIVAL:  # FIFO, fixed servers: starts when the earliest server is free
+                servers = free[st]
+                first = servers[0]
+                begin = t if first <= t else first
+                start[cell] = begin
+                done = begin + vals[p]
+                end[cell] = done
+                replace(servers, done)
+                p += 1
+                continue
+            pos[c] = p  # a station run by events: serve now or wait in line
+            if busy[st] < cap[st]:
+                busy[st] += 1
+                start[cell] = t
+                in_service[c] = st
+                push(heap, (t + vals[p], seq, 0, c))
+                seq += 1
+            elif use_priority[st]:
+                push(pq[st], (prio[c], seq, c))
+                seq += 1
+            else:
+                fifo[st].append(c)
+            break
+        else:  # the route is done
+            pos[c] = p
+            exit_t[c] = done
+            in_system -= 1
+            if track_population:
+                changes.append((done, -1))
+
+    population: list[tuple[float, int]] = []
+    if track_population:  # exits are known before their time (FIFO on arrival): order the changes by time
+        changes.sort(key=lambda x: x[0])
+        level = 0
+        for when, delta in changes:
+            level += delta
+            population.append((when, level))
     shape = (n, ncol)
     return Trace(
         entry=entry.astype(np.float64, copy=True),

@@ -21,6 +21,7 @@ common random numbers, and paired comparisons have small variance.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -29,9 +30,9 @@ import numpy as np
 import numpy.typing as npt
 
 from silkport.clearance.domain.model import DeclarationContent, Lane
-from silkport.clearance.domain.rules import RiskContext, RuleKind, TraderProfile, assess, sampling_draw
+from silkport.clearance.domain.rules import RiskContext, Rulebook, RuleKind, TraderProfile, assess
 from silkport.twin.declarations import for_arrival
-from silkport.twin.engine import UNTIL, Station, Step, Trace, simulate
+from silkport.twin.engine import UNTIL, Station, Step, Trace, simulate_flat
 from silkport.twin.scenario import MODES, LoadedScenario
 from silkport.twin.stats import mser_truncation
 
@@ -71,9 +72,20 @@ class Customers:
     mode: IntArray  # index into MODES
     pre_arrival: npt.NDArray[np.bool_]
     priority: IntArray
-    routes: list[list[Step]]
+    # the routes, flat (see engine.simulate_flat): declaration i's steps are offsets[i]:offsets[i + 1]
+    step_station: list[int]
+    step_value: list[float]
+    step_column: list[int]
+    offsets: list[int]
     stations: list[Station]
     station_names: list[str]
+
+    @property
+    def routes(self) -> list[list[Step]]:
+        """Each declaration's route as (station, value, column) steps."""
+        o = self.offsets
+        steps = list(zip(self.step_station, self.step_value, self.step_column, strict=True))
+        return [steps[o[i] : o[i + 1]] for i in range(len(o) - 1)]
 
 
 def _arrival_times(loaded: LoadedScenario, seed: int, rep: int, days: float) -> tuple[FloatArray, IntArray]:
@@ -102,6 +114,15 @@ def _arrival_times(loaded: LoadedScenario, seed: int, rep: int, days: float) -> 
 _ID_FREE_KINDS = frozenset(RuleKind) - {RuleKind.RANDOM}
 
 
+def sampled_ids(rulebook: Rulebook, ids: list[str]) -> list[bool]:
+    """Which declarations the rulebook's random sample picks: the engine's own test (the first 8 bytes of
+    sha256("{id}|{version}") below ``random_threshold``, i.e. ``sampling_draw(id, version) < random_rate``)."""
+    suffix = f"|{rulebook.version}"
+    limit = rulebook.random_threshold
+    sha = hashlib.sha256
+    return [int.from_bytes(sha((x + suffix).encode()).digest()[:8], "big") < limit for x in ids]
+
+
 def decide_lanes(
     loaded: LoadedScenario,
     ids: list[str],
@@ -113,7 +134,8 @@ def decide_lanes(
     """The lane of each declaration, by the real risk engine with the scenario's rulebook.
 
     ``assess`` is a pure function; of its inputs only the random-sample rule reads the declaration id, through
-    ``sampling_draw(id, version) < random_rate``. So the lane is memoised on (goods, trader, mode, sampled): the
+    ``sampling_draw(id, version) < random_rate`` (``Rulebook.random_threshold`` on the hash, as the engine tests
+    it; test_twin_engine checks the two agree). So the lane is memoised on (goods, trader, mode, sampled): the
     engine runs for the first declaration of each combination, the others reuse its decision, which is exactly
     what the engine would return for them (test_twin_engine checks it declaration by declaration against
     ``exact=True``, which calls the engine for every one). A rulebook with a kind not known to ignore the id is
@@ -128,22 +150,25 @@ def decide_lanes(
         for t in sc.traders
     ]
     contents: dict[tuple[int, int, int], DeclarationContent] = {}
-    decided: dict[tuple[int, int, int, bool], int] = {}
-    lane = np.empty(len(ids), dtype=np.int64)
-    rate = rulebook.random_rate
-    for i, (g, t, m) in enumerate(zip(goods_idx.tolist(), trader_idx.tolist(), mode.tolist(), strict=True)):
-        sampled = samples and memo_ok and sampling_draw(ids[i], rulebook.version) < rate
-        key = (g, t, m, sampled)
-        if memo_ok and key in decided:
-            lane[i] = decided[key]
-            continue
-        content = contents.get(key[:3])
+
+    def judge(i: int, g: int, t: int, m: int) -> int:
+        content = contents.get((g, t, m))
         if content is None:
             content = for_arrival(sc.goods[g].template, MODES[m], f"twin-{t}")
-            contents[key[:3]] = content
-        code = _LANE_CODE[assess(ids[i], content, rulebook, contexts[t]).lane]
-        decided[key] = code
-        lane[i] = code
+            contents[(g, t, m)] = content
+        return _LANE_CODE[assess(ids[i], content, rulebook, contexts[t]).lane]
+
+    g_l, t_l, m_l = goods_idx.tolist(), trader_idx.tolist(), mode.tolist()
+    if not memo_ok:
+        return np.asarray([judge(i, *x) for i, x in enumerate(zip(g_l, t_l, m_l, strict=True))], dtype=np.int64)
+    sampled = np.zeros(len(ids), dtype=np.int64)
+    if samples:
+        sampled[:] = sampled_ids(rulebook, ids)
+    # one key per (goods, trader, mode, sampled); the engine judges the first declaration of each key
+    key = ((goods_idx * len(sc.traders) + trader_idx) * len(MODES) + mode) * 2 + sampled
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    codes = np.asarray([judge(i, g_l[i], t_l[i], m_l[i]) for i in first.tolist()], dtype=np.int64)
+    lane: IntArray = codes[inverse.reshape(-1)]
     return lane
 
 
@@ -164,7 +189,8 @@ def build(loaded: LoadedScenario, seed: int, rep: int, days: float | None = None
     lodge = stream(seed, rep, "lodgement")
     pre = lodge.random(n) < sc.lodgement.pre_arrival_share
     lead = sc.lodgement.lead_time.sample(lodge, n) if sc.lodgement.lead_time is not None else np.zeros(n)
-    priority = np.asarray([0 if sc.traders[t].grade in sc.priority_grades else 1 for t in trader_idx], dtype=np.int64)
+    by_trader = np.asarray([0 if t.grade in sc.priority_grades else 1 for t in sc.traders], dtype=np.int64)
+    priority = by_trader[trader_idx]
     return assemble(loaded, seed, rep, arrival, mode, lane, pre, lead, priority)
 
 
@@ -190,54 +216,80 @@ def assemble(
         for name, spec in sc.stations.items()
     ]
     index = {name: i for i, name in enumerate(station_names)}
-    # every task's step for every declaration, drawn whether used or not (common random numbers); None = skipped
-    steps: dict[str, list[Step | None]] = {}
+    # every task's step for every declaration, drawn whether used or not (common random numbers), then the routes
+    # built with numpy for all declarations at once: a row of 10 slots per declaration (the pre-lodged or the
+    # on-arrival pattern), a slot kept when its step applies (lane, not skipped); the kept slots, row by row, are
+    # the flat route lists the engine reads
+    station_of: dict[str, int] = {}
+    value: dict[str, FloatArray] = {}
+    kept: dict[str, npt.NDArray[np.bool_]] = {}
     for name, task in sc.tasks.items():
-        station = index[task.station] if task.station is not None else 0
-        col = COL[name]
-        drawn = task.service.sample(stream(seed, rep, f"service:{name}"), n).tolist()
-        skipped = (stream(seed, rep, f"skip:{name}").random(n) < task.skip_share).tolist()
-        steps[name] = [None if k else (station, v, col) for v, k in zip(drawn, skipped, strict=True)]
+        station_of[name] = index[task.station] if task.station is not None else 0
+        value[name] = np.asarray(task.service.sample(stream(seed, rep, f"service:{name}"), n), dtype=np.float64)
+        kept[name] = ~(stream(seed, rep, f"skip:{name}").random(n) < task.skip_share)
+    order = np.argsort(entry, kind="stable")  # the routes in the order the declarations enter
+    pre_o = pre[order]
+    lane_o = lane[order]
+    value = {k: v[order] for k, v in value.items()}
+    kept = {k: v[order] for k, v in kept.items()}
+    doc_lane = (lane_o == 1) | ((lane_o == 2) & sc.red_document_check)
+    kept["document_check"] = kept["document_check"] & doc_lane
+    kept["inspection"] = kept["inspection"] & (lane_o == 2)
+    every = np.ones(n, dtype=bool)
+    zeros = np.zeros(n, dtype=np.float64)
+    # (station, value, column, kept) per slot; "lodged" is the pre-lodged declaration's lodgement (a zero delay)
+    lodged = (0, zeros, COL["lodgement"], every)
+    until = (UNTIL, arrival[order], COL["await_arrival"], every)
 
-    order = np.argsort(entry, kind="stable")
-    routes: list[list[Step]] = []
-    arrival_l = arrival.tolist()
-    red_doc = sc.red_document_check
-    lodged_col, await_col = COL["lodgement"], COL["await_arrival"]
-    s_lodge, s_acc, s_risk = steps["lodgement"], steps["acceptance"], steps["risk_assessment"]
-    s_doc, s_entry, s_insp = steps["document_check"], steps["entry_check"], steps["inspection"]
-    s_pay, s_rel, s_exit = steps["duty_payment"], steps["release"], steps["exit"]
-    lanes_l = lane.tolist()
-    pre_l = pre.tolist()
-    for i in order.tolist():
-        ln = lanes_l[i]
-        doc = s_doc[i] if ln == 1 or (ln == 2 and red_doc) else None
-        insp = s_insp[i] if ln == 2 else None
-        if pre_l[i]:
-            route = [(0, 0.0, lodged_col), s_acc[i], s_risk[i], doc, (UNTIL, arrival_l[i], await_col), s_entry[i]]
-        else:
-            route = [s_entry[i], s_lodge[i], s_acc[i], s_risk[i], doc]
-        route += (insp, s_pay[i], s_rel[i], s_exit[i])
-        routes.append([x for x in route if x is not None])
+    def task_slot(name: str) -> tuple[int, FloatArray, int, npt.NDArray[np.bool_]]:
+        return station_of[name], value[name], COL[name], kept[name]
+
+    none = (0, zeros, 0, ~every)
+    pre_tasks = ("acceptance", "risk_assessment", "document_check", None, "entry_check", "inspection",
+                 "duty_payment", "release", "exit")  # fmt: skip
+    arrival_tasks = ("entry_check", "lodgement", "acceptance", "risk_assessment", "document_check", "inspection",
+                     "duty_payment", "release", "exit")  # fmt: skip
+    pre_pattern = [lodged, *(task_slot(x) if x else until for x in pre_tasks)]
+    arrival_pattern = [*(task_slot(x) for x in arrival_tasks), none]
+    slots = len(pre_pattern)
+    # (slot, declaration) arrays, transposed at the end so that each declaration's slots are consecutive
+    st = np.empty((slots, n), dtype=np.int64)
+    val = np.empty((slots, n), dtype=np.float64)
+    col = np.empty((slots, n), dtype=np.int64)
+    ok = np.empty((slots, n), dtype=bool)
+    for k, (p, q) in enumerate(zip(pre_pattern, arrival_pattern, strict=True)):
+        st[k] = np.where(pre_o, p[0], q[0])
+        val[k] = np.where(pre_o, p[1], q[1])
+        col[k] = np.where(pre_o, p[2], q[2])
+        ok[k] = np.where(pre_o, p[3], q[3])
+    st, val, col, ok = st.T, val.T, col.T, ok.T
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(ok.sum(axis=1), out=offsets[1:])
 
     return Customers(
         arrival=arrival[order],
         entry=entry[order],
-        lane=lane[order],
+        lane=lane_o,
         mode=mode[order],
-        pre_arrival=pre[order],
+        pre_arrival=pre_o,
         priority=priority[order],
-        routes=routes,
+        step_station=st[ok].tolist(),
+        step_value=val[ok].tolist(),
+        step_column=col[ok].tolist(),
+        offsets=offsets.tolist(),
         stations=stations,
         station_names=station_names,
     )
 
 
 def run(customers: Customers, track_population: bool = False) -> Trace:
-    return simulate(
+    return simulate_flat(
         customers.stations,
         customers.entry,
-        customers.routes,
+        customers.step_station,
+        customers.step_value,
+        customers.step_column,
+        customers.offsets,
         customers.priority.tolist(),
         columns=len(COLUMNS),
         track_population=track_population,
