@@ -175,3 +175,39 @@ def test_new_york_convention_table_is_sourced_and_well_formed() -> None:
     assert all(len(code) == 2 and e.participant for code, e in table.items())
     assert all(e.action in {"a", "r", "d", ""} for e in table.values())
     assert all(e.action_date is not None or e.in_force is not None for e in table.values())
+
+
+STEP = st.one_of(
+    st.tuples(st.just("wait"), st.integers(0, 20)),
+    st.tuples(st.just("extend"), st.integers(1, 30)),
+    st.tuples(st.just("next"), st.just(0)),
+)
+
+
+@given(st.sampled_from([m.CaseType.ARBITRATION, m.CaseType.LITIGATION_SUPPORT]), st.lists(STEP, max_size=40))
+def test_a_scheduler_reminds_each_due_date_once(case_type: m.CaseType, steps: list[tuple[str, int]]) -> None:
+    """Whatever the days between runs, extensions and steps of the case: a reminder goes out at most once per
+    (time limit, due date), and every unmet limit whose window has opened has had its reminder."""
+    case = m.transition(new_case(case_type), m.Status.NOTIFIED, LIMITS, T0)
+    today = T0.date()
+    sent: list[tuple[str, date]] = []
+    path = {m.CaseType.ARBITRATION: [m.Status.ANSWERED], m.CaseType.LITIGATION_SUPPORT: [m.Status.ANSWERED]}
+    for action, n in steps:
+        at = datetime(today.year, today.month, today.day, 8, tzinfo=UTC)
+        running = [d for d in case.deadlines if d.met_on is None]
+        if action == "wait":
+            today += timedelta(days=n)
+        elif action == "extend" and running:
+            d = running[0]
+            case = m.extend(case, d.code, max(d.due, today) + timedelta(days=n), "reason", "legal", at)
+        elif action == "next" and path[case_type]:
+            case = m.transition(case, path[case_type].pop(0), LIMITS, at)
+        due = m.reminders_due(case, today)  # one scheduler run
+        sent += [(d.code, d.due) for d in due]
+        case = m.mark_reminded(case, {d.code for d in due}, today)
+    assert len(sent) == len(set(sent))
+    for d in case.deadlines:
+        if d.met_on is None and today >= d.due - timedelta(days=d.remind_days_before):
+            assert (d.code, d.due) in sent
+        if d.met_on is not None and d.met_on < d.due - timedelta(days=d.remind_days_before):
+            assert (d.code, d.due) not in sent  # met before its window: never reminded
