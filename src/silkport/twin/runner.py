@@ -1,8 +1,14 @@
-"""Independent replications (in parallel processes when asked), aggregated into figures with 95% intervals."""
+"""Independent replications (in parallel processes, or on a Dask cluster), aggregated into figures with 95% intervals.
+
+Replication r draws from its own streams, seeded by (seed, r, source) -- nothing is shared between replications --
+so where it runs (this process, a pool of processes, a Dask worker) does not change its figures.
+"""
 
 from __future__ import annotations
 
+import importlib
 import math
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any
@@ -29,15 +35,22 @@ def run_replications(
     workers: int = 1,
     days: float | None = None,
     progress: Progress | None = None,
+    cluster: str | None = None,
+    cluster_timeout: float = 10.0,
 ) -> list[dict[str, Any]]:
-    """Replication r uses the streams of (seed, r): the same r in two scenarios sees the same random numbers."""
+    """Replication r uses the streams of (seed, r): the same r in two scenarios sees the same random numbers.
+
+    ``cluster``: the address of a Dask scheduler (``tcp://host:8786``); the replications are submitted to it
+    instead of run here (``workers`` is then the cluster's business). ``progress(1)`` is called as each one ends."""
     if replications < 1:
         raise ValidationFailed(FieldError("replications", "at least one replication"))
     if days is not None and days <= loaded.scenario.warmup_days:
         msg = f"must be longer than the scenario's warm-up ({loaded.scenario.warmup_days:g} days)"
         raise ValidationFailed(FieldError("days", msg))
     results: list[dict[str, Any]] = []
-    if workers <= 1 or loaded.source == "<text>":  # a scenario given as text cannot be reloaded by a worker
+    if cluster is not None:
+        results = _on_cluster(loaded, replications, seed, days, progress, cluster, cluster_timeout)
+    elif workers <= 1 or loaded.source == "<text>":  # a scenario given as text cannot be reloaded by a worker
         for rep in range(replications):
             results.append(replicate(loaded, seed, rep, days))
             if progress:
@@ -50,6 +63,49 @@ def run_replications(
                 if progress:
                     progress(1)
     results.sort(key=lambda r: int(r["replication"]))
+    return results
+
+
+class ClusterUnavailable(Exception):
+    """The Dask cluster cannot be used: ``dask[distributed]`` is not installed, or the scheduler does not answer."""
+
+
+def _on_cluster(
+    loaded: LoadedScenario,
+    replications: int,
+    seed: int,
+    days: float | None,
+    progress: Progress | None,
+    address: str,
+    timeout: float,
+) -> list[dict[str, Any]]:
+    """Submit one task per replication to a Dask scheduler; collect them as they complete.
+
+    The loaded scenario itself (rulebook included) is sent to the workers, so a scenario file need not exist on
+    them; the workers need silkport installed (the same version) to unpickle it and run ``replicate``."""
+    try:  # imported only here: the local default needs no cluster and no dask
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError as exc:
+        raise ClusterUnavailable(
+            "running on a cluster needs dask[distributed]: pip install 'silkport[cluster]'"
+        ) from exc
+    try:
+        client = distributed.Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterUnavailable(f"no Dask scheduler answered at {address} within {timeout:g} s ({exc})") from exc
+    results: list[dict[str, Any]] = []
+    try:
+        scenario = client.scatter(loaded, hash=False)
+        futures = [
+            client.submit(replicate, scenario, seed, rep, days, key=f"silkport-twin-{uuid.uuid4().hex}-{rep}")
+            for rep in range(replications)
+        ]
+        for fut in distributed.as_completed(futures, loop=client.loop):
+            results.append(fut.result())
+            if progress:
+                progress(1)
+    finally:
+        client.close()
     return results
 
 

@@ -3,6 +3,7 @@
     silkport twin list                                         # the shipped scenarios
     silkport twin run horgos-smart-port --replications 10 --workers 2 --json out.json
     silkport twin run my-port.yaml --days 365 --out var/twin/my-run
+    silkport twin run horgos-smart-port -n 100 --cluster tcp://scheduler:8786   # on a Dask cluster
     silkport twin compare horgos-before horgos-smart-port      # paired, common random numbers
     silkport twin replay --date 2025-09-01 --scenario horgos-smart-port
 
@@ -23,7 +24,7 @@ from rich.table import Table
 
 from silkport.shared.errors import DomainError
 from silkport.twin.report import html_report, write_outputs
-from silkport.twin.runner import aggregate, compare, run_replications
+from silkport.twin.runner import ClusterUnavailable, aggregate, compare, run_replications
 from silkport.twin.scenario import LoadedScenario, load_scenario, shipped_scenarios
 
 app = typer.Typer(help="Digital twin: simulate a port with the live rulebook.", no_args_is_help=True)
@@ -36,6 +37,13 @@ Seed = Annotated[int, typer.Option("--seed", min=0, help="seed of the random str
 Days = Annotated[float | None, typer.Option("--days", min=0.5, max=3660, help="horizon (default: the scenario's)")]
 OutDir = Annotated[Path | None, typer.Option("--out", help="folder for figures.json + report.html")]
 JsonOut = Annotated[Path | None, typer.Option("--json", help="also write the figures to this JSON file")]
+Cluster = Annotated[
+    str | None,
+    typer.Option("--cluster", help="run the replications on this Dask scheduler (tcp://host:8786) instead of here"),
+]
+ClusterTimeout = Annotated[
+    float, typer.Option("--cluster-timeout", min=0.1, max=600, help="seconds to wait for the scheduler to answer")
+]
 
 
 def _fail(exc: DomainError) -> typer.Exit:
@@ -52,14 +60,28 @@ def _load(name: str) -> LoadedScenario:
         raise _fail(exc) from exc
 
 
-def _simulate(loaded: LoadedScenario, replications: int, workers: int, seed: int, days: float | None) -> dict[str, Any]:
+def _simulate(
+    loaded: LoadedScenario,
+    replications: int,
+    workers: int,
+    seed: int,
+    days: float | None,
+    cluster: str | None = None,
+    cluster_timeout: float = 10.0,
+) -> dict[str, Any]:
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    where = f" on {cluster}" if cluster else ""
     with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task(f"{loaded.scenario.name}", total=replications)
+        task = bar.add_task(f"{loaded.scenario.name}{where}", total=replications)
         try:
-            results = run_replications(loaded, replications, seed, workers, days, lambda k: bar.advance(task, k))
+            results = run_replications(
+                loaded, replications, seed, workers, days, lambda k: bar.advance(task, k), cluster, cluster_timeout
+            )
         except DomainError as exc:
             raise _fail(exc) from exc
+        except ClusterUnavailable as exc:
+            err.print(f"[red]error:[/red] --cluster: {exc}")
+            raise typer.Exit(code=1) from exc
     return aggregate(loaded, results, seed, days)
 
 
@@ -101,10 +123,12 @@ def run(
     json_out: JsonOut = None,
     out: OutDir = None,
     days: Days = None,
+    cluster: Cluster = None,
+    cluster_timeout: ClusterTimeout = 10.0,
 ) -> None:
     """Run a scenario: independent replications, 95% confidence intervals, a JSON and an HTML report."""
     loaded = _load(scenario)
-    figures = _simulate(loaded, replications, workers, seed, days)
+    figures = _simulate(loaded, replications, workers, seed, days, cluster, cluster_timeout)
     folder = _run_dir(out, loaded.scenario.name)
     json_path, html_path = write_outputs(folder, figures, html_report([figures]))
     if json_out is not None:
@@ -124,11 +148,13 @@ def compare_cmd(
     json_out: JsonOut = None,
     out: OutDir = None,
     days: Days = None,
+    cluster: Cluster = None,
+    cluster_timeout: ClusterTimeout = 10.0,
 ) -> None:
     """Run two scenarios on the same random numbers and report the paired difference (b - a)."""
     la, lb = _load(a), _load(b)
-    fa = _simulate(la, replications, workers, seed, days)
-    fb = _simulate(lb, replications, workers, seed, days)
+    fa = _simulate(la, replications, workers, seed, days, cluster, cluster_timeout)
+    fb = _simulate(lb, replications, workers, seed, days, cluster, cluster_timeout)
     diff = compare(fa, fb)
     folder = _run_dir(out, f"{la.scenario.name}-vs-{lb.scenario.name}")
     figures = {"a": fa, "b": fb, "comparison": diff}
