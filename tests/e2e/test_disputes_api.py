@@ -360,7 +360,10 @@ def test_list_filters_paging_and_figures(desk: Zone) -> None:
 def test_new_york_convention_lookup(desk: Zone) -> None:
     z = desk
     r = z.client.get(f"{API}/new-york-convention/kz", headers=z.headers("legal"))
-    assert r.json() == {"country": "KZ", "contracting_state": True}
+    assert r.json() == {"country": "KZ", "contracting_state": True, "status": "contracting_state"}
+    # the table is partial: a country it does not list is unknown, not "not a party"
+    r = z.client.get(f"{API}/new-york-convention/UZ", headers=z.headers("legal"))
+    assert r.json() == {"country": "UZ", "contracting_state": None, "status": "unknown"}
     assert z.client.get(f"{API}/new-york-convention/ZZ", headers=z.headers("legal")).status_code == 422
 
 

@@ -11,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from silkport.disputes.adapters.orm import DisputeCaseRow
-from silkport.disputes.adapters.repository import from_row, load_new_york_convention, load_time_limits, to_body
+from silkport.disputes.adapters.repository import (
+    from_row,
+    load_new_york_convention,
+    load_time_limits,
+    new_york_convention_state,
+    to_body,
+)
 from silkport.disputes.domain import model as m
 from silkport.shared.errors import DomainError, IllegalTransition, ValidationFailed
 
@@ -171,10 +177,44 @@ def test_storage_round_trip(case_type: m.CaseType, days: int) -> None:
 
 def test_new_york_convention_table_is_sourced_and_well_formed() -> None:
     table = load_new_york_convention()
-    assert {"CN", "KZ", "KG"} <= set(table)
+    assert {"CN", "KZ", "KG", "MN", "PK", "TM"} <= set(table)
     assert all(len(code) == 2 and e.participant for code, e in table.items())
     assert all(e.action in {"a", "r", "d", ""} for e in table.values())
     assert all(e.action_date is not None or e.in_force is not None for e in table.values())
+    assert all(e.reservations is None or e.reservations <= {"reciprocity", "commercial"} for e in table.values())
+    assert table["PK"].reservations == frozenset() and table["MN"].reservations == {"reciprocity", "commercial"}
+
+
+def test_new_york_convention_rows_are_unique_real_countries_and_counted_in_the_notice() -> None:
+    import csv
+    import re
+    from importlib import resources
+
+    import pycountry
+
+    data = resources.files("silkport.disputes").joinpath("data")
+    text = data.joinpath("new-york-convention.csv").read_text(encoding="utf-8")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    codes = [r["country"] for r in rows]
+    assert len(codes) == len(set(codes))  # no country twice
+    assert len({r["participant"] for r in rows}) == len(rows)
+    assert all(pycountry.countries.get(alpha_2=c) is not None for c in codes)  # ISO 3166-1 alpha-2
+    # every row names a source the header describes
+    described = {m.group(1) for line in header if (m := re.match(r"#   ([a-z]+) ", line))}
+    assert {r["source"] for r in rows} <= described
+    notice = data.joinpath("NOTICE.md").read_text(encoding="utf-8")
+    counted = re.search(r"(\d+) of the (\d+) parties", notice)
+    assert counted and int(counted.group(1)) == len(rows) == len(load_new_york_convention())
+    assert f"{len(rows)} of the {counted.group(2)} parties" in "\n".join(header)
+
+
+def test_a_country_outside_the_table_is_unknown_not_a_non_party() -> None:
+    assert new_york_convention_state("KZ") is True
+    assert new_york_convention_state("TM") is True  # read from a later source than the depositary's list
+    for outside in ("UZ", "RU", "VN", "ZZ"):  # not (yet) in the partial table
+        assert new_york_convention_state(outside) is None
+    assert False not in {new_york_convention_state(c) for c in ("AQ", "UZ", "TJ")}  # the table never says "no"
 
 
 STEP = st.one_of(

@@ -398,8 +398,10 @@ def figures(
 
 @router.get("/new-york-convention/{country}")
 def convention(country: str, uow: Uow, actor: CurrentActor) -> Json:
-    """Whether a country is a contracting state of the 1958 New York Convention (null: the table cannot tell)."""
+    """Whether a country is a contracting state of the 1958 New York Convention. The desk's table is partial:
+    a country not in it is "unknown" (``contracting_state`` null), never "not a party"."""
     code = country.upper()
     if not is_country(code):
         raise ValidationFailed(FieldError("country", f"{country!r} is not an ISO 3166 alpha-2 code"))
-    return {"country": code, "contracting_state": uow.convention(code)}
+    known = uow.convention(code)
+    return {"country": code, "contracting_state": known, "status": "contracting_state" if known else "unknown"}

@@ -399,9 +399,12 @@ def load_time_limits() -> tuple[m.TimeLimit, ...]:
 class ConventionEntry:
     country: str
     participant: str
-    action: str
+    action: str  # r ratification, a accession, d succession, "" (only the entry into force was read)
     action_date: date | None
     in_force: date | None
+    #: article I(3) reservations ("reciprocity", "commercial"); None: the source read does not say
+    reservations: frozenset[str] | None
+    source: str
 
 
 @lru_cache(maxsize=1)
@@ -410,9 +413,11 @@ def load_new_york_convention() -> dict[str, ConventionEntry]:
     lines = [line for line in text.splitlines() if not line.startswith("#")]
     out = {}
     for row in csv.DictReader(io.StringIO("\n".join(lines))):
+        stated = row["reservations"]
+        reservations = None if not stated else frozenset() if stated == "none" else frozenset(stated.split(";"))
         out[row["country"]] = ConventionEntry(
             row["country"], row["participant"], row["action"], _day(row["action_date"] or None),
-            _day(row["in_force"] or None),
+            _day(row["in_force"] or None), reservations, row["source"],
         )  # fmt: skip
     return out
 
