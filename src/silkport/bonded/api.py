@@ -176,7 +176,13 @@ def register_norm(body: s.NormIn, uows: Factory, actor: CurrentActor) -> Json:
 def stocktake(body: s.StocktakeIn, uows: Factory, config: Config, actor: CurrentActor) -> list[Json]:
     """A stocktake or cycle count of lots at a site: counted vs book; differences await customs."""
     return handlers.stocktake(
-        uows, actor, config, site=body.site, counts=[(c.lot, c.counted) for c in body.counts], owner=body.owner
+        uows,
+        actor,
+        config,
+        site=body.site,
+        counts=[(c.lot, c.counted) for c in body.counts],
+        owner=body.owner,
+        key=body.key,
     )
 
 
@@ -318,6 +324,7 @@ def uplift(body: s.UpliftIn, uows: Factory, config: Config, actor: CurrentActor)
             quantity=body.litres_15c,
             owner=body.owner,
             key=body.key,
+            density_15c=body.density_15c,
         ),
     )
     return s.movement_out(m)

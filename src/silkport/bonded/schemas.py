@@ -132,6 +132,7 @@ class StocktakeIn(In):
     owner: str | None = Field(default=None, max_length=32)
     site: str = Field(max_length=64)
     counts: list[CountIn] = Field(max_length=5000)
+    key: str | None = Field(default=None, max_length=32, description="32 hex digits: a repeat records nothing")
 
 
 class CountDecisionIn(In):
@@ -191,6 +192,7 @@ class UpliftIn(In):
     aircraft_registration: str = Field(max_length=16)
     next_airport: str = Field(max_length=5, description="UN/LOCODE of the next airport")
     litres_15c: Number
+    density_15c: Number | None = Field(default=None, description="kg/m3 at 15 degC from the delivery ticket")
     key: str | None = Field(default=None, max_length=100)
 
 

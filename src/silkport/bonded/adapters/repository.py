@@ -212,15 +212,33 @@ class SqlBondedRepository:
         )
 
     def movements(
-        self, owner_id: str | None, start: datetime | None = None, end: datetime | None = None, limit: int = 500
+        self,
+        owner_id: str | None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 500,
+        kinds: Iterable[MovementKind] | None = None,
     ) -> list[Movement]:
         q = select(BondedMovementRow).order_by(BondedMovementRow.at, BondedMovementRow.id).limit(limit)
         if owner_id is not None:
             q = q.where(BondedMovementRow.owner_id == owner_id)
+        if kinds is not None:
+            q = q.where(BondedMovementRow.kind.in_([k.value for k in kinds]))
         if start is not None:
             q = q.where(BondedMovementRow.at >= start)
         if end is not None:
             q = q.where(BondedMovementRow.at < end)
+        return [self._movement(r) for r in self.s.scalars(q)]
+
+    def movements_of_lot(self, lot_id: str, limit: int = 5000) -> list[Movement]:
+        """The movements with a posting of the lot, oldest first."""
+        touching = select(BondedPostingRow.movement_id).where(BondedPostingRow.lot_id == lot_id)
+        q = (
+            select(BondedMovementRow)
+            .where(BondedMovementRow.id.in_(touching))
+            .order_by(BondedMovementRow.at, BondedMovementRow.id)
+            .limit(limit)
+        )
         return [self._movement(r) for r in self.s.scalars(q)]
 
     def add_movement(self, m: Movement, accounts: Mapping[str, Account]) -> bool:

@@ -12,11 +12,12 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from silkport.bonded.domain.model import (
     COUNT_EDGES,
+    JET_DENSITY_RANGE,
     LOSS_EDGES,
     NEVER_DOMESTIC,
     REEXPORT_DUE,
@@ -82,6 +83,7 @@ _FLIGHT = re.compile(r"^[A-Z0-9]{2}[0-9]{1,4}[A-Z]?$")
 _REGISTRATION = re.compile(r"^[A-Z0-9]{1,2}-?[A-Z0-9]{1,5}$")
 _LOCODE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 MONTHLY_PREFIX = "monthly"
+_STOCKTAKE_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
@@ -1002,16 +1004,29 @@ def stocktake(
     site: str,
     counts: Sequence[tuple[str, object]],
     owner: str | None = None,
+    key: str | None = None,
 ) -> list[dict[str, Any]]:
-    """A stocktake or cycle count: counted vs book per lot; each difference waits for a customs decision."""
+    """A stocktake or cycle count: counted vs book per lot; each difference waits for a customs decision.
+
+    ``key`` (32 hex digits) names the stocktake: a repeat with the same key records nothing and returns the
+    counts recorded the first time (a resubmitted count sheet never counts twice)."""
     require(actor, OPERATORS, "count stock")
     owner_id = _owner(actor, owner)
     site = _site(config, site)
+    if key is not None and not _STOCKTAKE_KEY.match(key):
+        raise ValidationFailed(FieldError("key", "a stocktake key is 32 lower-case hexadecimal digits"))
     if not counts:
         raise ValidationFailed(FieldError("counts", "count at least one lot"))
     with uow_factory() as uow:
+        if key is not None:
+            uow.bonded.lock_declaration(f"stocktake:{key}")  # a concurrent repeat waits, then finds this one
+            done = uow.bonded.records("count", stocktake_id=key)
+            if done:
+                if any(r["owner_id"] != owner_id for r in done):
+                    raise Conflict(f"key {key!r} names another enterprise's stocktake")
+                return done
         stock = _stock_account(uow, owner_id, site)
-        stocktake_id = new_id()
+        stocktake_id = key or new_id()
         now = uow.clock.now()
         rows = []
         seen: set[str] = set()
@@ -1532,6 +1547,8 @@ class Uplift:
     quantity: object
     owner: str | None = None
     key: str | None = None
+    #: kg/m3 at 15 degC from the delivery ticket: the uplift's mass is recorded with it
+    density_15c: object | None = None
 
 
 def uplift(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, config: BondedConfig, cmd: Uplift) -> Movement:
@@ -1552,10 +1569,12 @@ def uplift(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, config: Bo
         errors.append(FieldError("next_airport", f"{cmd.next_airport!r} is not a UN/LOCODE (e.g. KZALA)"))
     if not cmd.airline_id.strip():
         errors.append(FieldError("airline_id", "is required"))
+    density = _density(cmd.density_15c, errors)
     if errors:
         raise ValidationFailed(errors)
     q = _qty(config, cmd.quantity, "LTR", "quantity")
     international = not is_domestic_airport(airport, config.home_country)
+    mass = {} if density is None else {"density_15c": str(density), "kg": str(kilograms(q, density))}
 
     def work(uow: BondedUnitOfWork) -> Movement:
         stock = _stock_account(uow, owner, tank)
@@ -1588,6 +1607,7 @@ def uplift(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, config: Bo
                 "next_airport": airport,
                 "international": international,
                 "tank": tank,
+                **mass,
             },
         )
         uow.bonded.add_record(
@@ -1608,6 +1628,27 @@ def uplift(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, config: Bo
         return movement
 
     return _once(uow_factory, owner, cmd.key, MovementKind.UPLIFT, work)
+
+
+def _density(value: object | None, errors: list[FieldError]) -> Decimal | None:
+    """A jet fuel density in kg/m3 at 15 degC (Table 54B's jet group), or None when not given."""
+    if value is None or value == "":
+        return None
+    try:
+        density = to_decimal(value, "density_15c")
+    except (TypeError, ValueError) as exc:
+        errors.append(FieldError("density_15c", str(exc)))
+        return None
+    low, high = JET_DENSITY_RANGE
+    if not low <= density <= high:
+        errors.append(FieldError("density_15c", f"{density} kg/m3 is outside the jet fuel group ({low}-{high})"))
+        return None
+    return density
+
+
+def kilograms(litres: Decimal, density: Decimal) -> Decimal:
+    """Mass of litres at 15 degC of a density in kg/m3 at 15 degC, to the kilogram."""
+    return (litres * density / 1000).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 def _month(value: str) -> tuple[datetime, datetime]:

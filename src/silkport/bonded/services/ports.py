@@ -17,6 +17,7 @@ from silkport.bonded.domain.model import (
     Line,
     Lot,
     Movement,
+    MovementKind,
 )
 from silkport.shared.audit import AuditTrail
 from silkport.shared.clock import Clock
@@ -52,8 +53,17 @@ class BondedRepository(Protocol):
     def movement_by_key(self, key: str) -> Movement | None: ...
     def movement(self, movement_id: str) -> Movement | None: ...
     def movements(
-        self, owner_id: str | None, start: datetime | None = None, end: datetime | None = None, limit: int = 500
+        self,
+        owner_id: str | None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        limit: int = 500,
+        kinds: Iterable[MovementKind] | None = None,
     ) -> list[Movement]: ...
+    def movements_of_lot(self, lot_id: str, limit: int = 5000) -> list[Movement]:
+        """The movements with a posting of the lot, oldest first."""
+        ...
+
     def add_movement(self, m: Movement, accounts: Mapping[str, Account]) -> bool:
         """Book it; False when its key exists already; raises InsufficientStock (nothing booked)."""
         ...

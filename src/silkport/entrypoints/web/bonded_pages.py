@@ -1,7 +1,448 @@
-"""Web pages for bonded (placeholder: filled in by its author this session)."""
+"""Web pages of the bonded ledgers: the role's overview, the ledger with running balances, a lot with its
+movements and status history, fuel uplifts with the form to record one, maintenance work orders, and stocktakes
+(the count sheet, the differences against the book, the customs decision).
+
+The pages drive the bonded services (``silkport.bonded.services``): scoping and authorisation stay there, so a
+stranger's lot or work order is a 404 page. Actions are POST forms with the session's CSRF token; a form carries
+a key made when it was drawn, so a resubmitted form books nothing twice (the uplift's movement key, the
+stocktake's key). A rejected form is shown again with the message beside each field.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import json
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-router = APIRouter(include_in_schema=False)
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import select
+from starlette.datastructures import FormData
+
+from silkport.bonded.domain.model import quantity
+from silkport.bonded.services import handlers, views
+from silkport.bonded.services.handlers import CUSTOMS, OPERATORS, BondedConfig
+from silkport.bonded.services.ports import BondedUnitOfWork
+from silkport.entrypoints.web.i18n import _, money, number
+from silkport.entrypoints.web.pages import (
+    CurrentViewer,
+    Form,
+    PageRoute,
+    Viewer,
+    render,
+    require_csrf,
+    templates,
+)
+from silkport.infra.audit import AuditEntryRow
+from silkport.infra.web import service
+from silkport.shared.actor import Role
+from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+
+BondedUow = Annotated[BondedUnitOfWork, Depends(service("bonded"))]
+Config = Annotated[BondedConfig, Depends(service("bonded_config"))]
+
+
+def _factory(request: Request) -> Callable[[], BondedUnitOfWork]:
+    factory: Callable[[], BondedUnitOfWork] = request.app.state.services["bonded"]
+    return factory
+
+
+Factory = Annotated[Callable[[], BondedUnitOfWork], Depends(_factory)]
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+#: the uplift form's fields, in the order they are filled in
+UPLIFT_FIELDS = (
+    "owner",
+    "tank",
+    "airline",
+    "flight_number",
+    "aircraft_registration",
+    "next_airport",
+    "litres_15c",
+    "density_15c",
+)
+#: the services' field names as the form calls them
+UPLIFT_FIELD_NAMES = {"quantity": "litres_15c", "airline_id": "airline"}
+#: what a done=... redirect says (the template words it, translated)
+DONE = frozenset({"uplift", "stocktake", "decision"})
+
+
+# --- presentation ------------------------------------------------------------------------------------------
+
+
+def qty(value: Any) -> str:
+    """A quantity without trailing zeros, with the language's separators: '1,000', '52.5', '0'."""
+    if value is None or value == "":
+        return ""
+    q = Decimal(str(value))
+    return number(q.normalize() if q != 0 else Decimal(0))
+
+
+def signed(value: Any) -> str:
+    q = Decimal(str(value))
+    return ("+" if q > 0 else "") + qty(q)
+
+
+templates.env.filters["bqty"] = qty
+templates.env.filters["bamount"] = money
+templates.env.filters["bsigned"] = signed
+
+
+def _page(request: Request, viewer: Viewer, template: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    actor = viewer.actor
+    context = {
+        "operator": actor.role in OPERATORS,
+        "customs": actor.role in CUSTOMS,
+        "staff": not actor.is_enterprise_bound,
+        **context,
+    }
+    return render(request, template, context, viewer=viewer, active="bonded", status_code=status_code)
+
+
+def _text(form: FormData, name: str, limit: int = 200) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def _day(name: str, value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(FieldError(name, _("%(value)s is not a date (YYYY-MM-DD)", value=repr(value)))) from None
+
+
+def _new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def _done(value: str) -> str:
+    return value if value in DONE else ""
+
+
+# --- the overview ------------------------------------------------------------------------------------------
+
+
+@router.get("/bonded", response_class=HTMLResponse)
+def bonded_home(request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config) -> Response:
+    """The role's bonded business: stock per site and per lot with value and duty suspended, fuel, maintenance,
+    alerts; links to the ledger, fuel, maintenance and stocktake pages."""
+    actor = viewer.actor
+    ov = views.overview(uow, actor, config)
+    alerts = handlers.alerts(uow, actor, config)
+    open_counts = sum(st.open for st in views.stocktakes(uow, actor))
+    context = {
+        "ov": ov,
+        "alerts": alerts,
+        "open_counts": open_counts,
+        "fuel_first": actor.role is Role.AIRLINE,
+        "fuel_lots": [h for h in ov.holdings if h.lot.category.value == "fuel"],
+        "stock_lots": [h for h in ov.holdings if h.lot.category.value != "fuel"],
+    }
+    return _page(request, viewer, "bonded/overview.html", context)
+
+
+# --- the ledger --------------------------------------------------------------------------------------------
+
+
+@router.get("/bonded/ledger", response_class=HTMLResponse)
+def ledger_page(
+    request: Request,
+    viewer: CurrentViewer,
+    uow: BondedUow,
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+    account: str = "",
+) -> Response:
+    """Movements of the period in order with the running balance of each account; CSV from the reports API."""
+    led = views.ledger(uow, viewer.actor, _day("from", start.strip()), _day("to", end.strip()), account.strip() or None)
+    csv_query = {
+        "from": f"{led.start.isoformat()}T00:00:00+00:00",
+        "to": f"{(led.end + timedelta(days=1)).isoformat()}T00:00:00+00:00",
+        "format": "csv",
+        "limit": "5000",
+    }
+    context = {
+        "led": led,
+        "account": account.strip(),
+        "movements_csv": "/api/v1/bonded/movements?" + urlencode(csv_query),
+        "reconciliation_csv": "/api/v1/bonded/reports/reconciliation?"
+        + urlencode({"from": led.start.isoformat(), "to": led.end.isoformat(), "format": "csv"}),
+        "statement_csv": {
+            s.account.id: "/api/v1/bonded/reports/statement?"
+            + urlencode({"account": s.account.id, "from": led.start.isoformat(), "to": led.end.isoformat()})
+            + "&format=csv"
+            for s in led.sections
+        },
+    }
+    return _page(request, viewer, "bonded/ledger.html", context)
+
+
+# --- a lot -------------------------------------------------------------------------------------------------
+
+
+def _lot_history(request: Request, lot_id: str) -> list[dict[str, Any]]:
+    """The lot's status and category changes, from the audit log (who, when, from, to)."""
+    stmt = (
+        select(AuditEntryRow)
+        .where(AuditEntryRow.object_type == "bonded_lot", AuditEntryRow.object_id == lot_id)
+        .order_by(AuditEntryRow.seq)
+    )
+    with request.app.state.platform.session_factory() as s:
+        rows = list(s.scalars(stmt))
+    history = []
+    for r in rows:
+        before = json.loads(r.before) if r.before else {}
+        after = json.loads(r.after) if r.after else {}
+        history.append(
+            {
+                "at": r.at,
+                "action": r.action,
+                "by": r.actor_name,
+                "before": before.get("status") or before.get("category") or "",
+                "after": after.get("status") or after.get("category") or "",
+                "declaration_ref": after.get("declaration_ref"),
+            }
+        )
+    return history
+
+
+@router.get("/bonded/lots/{lot_id}", response_class=HTMLResponse)
+def lot_page(request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config, lot_id: str) -> Response:
+    view = views.lot_view(uow, viewer.actor, config, lot_id)
+    context = {"v": view, "lot": view.lot, "history": _lot_history(request, lot_id)}
+    return _page(request, viewer, "bonded/lot.html", context)
+
+
+# --- fuel --------------------------------------------------------------------------------------------------
+
+
+def _uplift_values(viewer: Viewer) -> dict[str, str]:
+    values = dict.fromkeys(UPLIFT_FIELDS, "")
+    if viewer.actor.role is Role.AIRLINE and viewer.actor.enterprise_id:
+        values["airline"] = viewer.actor.enterprise_id
+    values["key"] = _new_key()
+    return values
+
+
+def _fuel_page(
+    request: Request,
+    viewer: Viewer,
+    uow: BondedUnitOfWork,
+    config: BondedConfig,
+    month: str,
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    done: str = "",
+    status_code: int = 200,
+) -> Response:
+    actor = viewer.actor
+    shown_month, rows, cut = views.uplifts(uow, actor, config, month)
+    tanks: list[tuple[str, Decimal]] = []
+    if actor.role in OPERATORS:
+        owner = actor.enterprise_id if actor.is_enterprise_bound else (values.get("owner") or None)
+        tanks = views.fuel_tanks(uow, actor, owner)
+    context = {
+        "month": shown_month,
+        "rows": rows,
+        "cut": cut,
+        "tanks": tanks,
+        "values": values,
+        "errors": errors,
+        "done": _done(done),
+        "airline_fixed": actor.role is Role.AIRLINE,
+        "total_litres": sum((r.litres for r in rows), Decimal(0)),
+        "total_kg": sum((r.kg for r in rows if r.kg is not None), Decimal(0)),
+        "total_paid": sum((r.duty_paid for r in rows), Decimal(0)),
+        "total_suspended": sum((r.duty_suspended for r in rows if r.duty_suspended is not None), Decimal(0)),
+    }
+    return _page(request, viewer, "bonded/fuel.html", context, status_code=status_code)
+
+
+@router.get("/bonded/fuel", response_class=HTMLResponse)
+def fuel_page(
+    request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config, month: str = "", done: str = ""
+) -> Response:
+    return _fuel_page(request, viewer, uow, config, month.strip(), _uplift_values(viewer), {}, done)
+
+
+@router.post("/bonded/fuel/uplifts", response_class=HTMLResponse)
+def record_uplift(
+    request: Request, viewer: CurrentViewer, form: Form, uows: Factory, uow: BondedUow, config: Config
+) -> Response:
+    """Record an uplift from the form; the form's key is the movement key, so a resubmission books nothing."""
+    require_csrf(request, form)
+    actor = viewer.actor
+    if actor.role not in OPERATORS:
+        raise PermissionDenied(_("a %(role)s may not book uplifts", role=actor.role.label.lower()))
+    values = {name: _text(form, name, 64) for name in UPLIFT_FIELDS}
+    if actor.role is Role.AIRLINE and actor.enterprise_id:
+        values["airline"] = actor.enterprise_id  # an airline books its own uplifts
+    key = _text(form, "key", 64)
+    values["key"] = key if len(key) == 32 and all(c in "0123456789abcdef" for c in key) else _new_key()
+    errors: dict[str, list[str]] = {}
+    for name in ("tank", "airline", "flight_number", "aircraft_registration", "next_airport", "litres_15c"):
+        if not values[name]:
+            errors.setdefault(name, []).append(_("is required"))
+    if not values["density_15c"]:
+        errors.setdefault("density_15c", []).append(_("is required: the density on the delivery ticket, e.g. 800"))
+    if not errors:
+        try:
+            movement = handlers.uplift(
+                uows,
+                actor,
+                config,
+                handlers.Uplift(
+                    tank=values["tank"],
+                    airline_id=values["airline"],
+                    flight_number=values["flight_number"],
+                    aircraft_registration=values["aircraft_registration"],
+                    next_airport=values["next_airport"],
+                    quantity=values["litres_15c"].replace(",", "").replace(" ", ""),
+                    owner=values["owner"] or None,
+                    key=values["key"],
+                    density_15c=values["density_15c"].replace(",", "."),
+                ),
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                name = UPLIFT_FIELD_NAMES.get(e.field, e.field)
+                errors.setdefault(name if name in UPLIFT_FIELDS else "form", []).append(e.message)
+        except (Conflict, NotFound) as exc:
+            errors.setdefault("form", []).append(exc.detail)
+        else:
+            month = movement.at.strftime("%Y-%m")
+            return RedirectResponse(f"/bonded/fuel?month={month}&done=uplift#u-{movement.id}", status_code=303)
+    status = 409 if "form" in errors and len(errors) == 1 else 422
+    return _fuel_page(request, viewer, uow, config, "", values, errors, status_code=status)
+
+
+# --- maintenance -------------------------------------------------------------------------------------------
+
+
+@router.get("/bonded/maintenance", response_class=HTMLResponse)
+def maintenance_page(request: Request, viewer: CurrentViewer, uow: BondedUow, status: str = "") -> Response:
+    orders = views.work_orders(uow, viewer.actor, status.strip())
+    return _page(request, viewer, "bonded/maintenance.html", {"orders": orders, "status": status.strip()})
+
+
+@router.get("/bonded/work-orders/{wo_id}", response_class=HTMLResponse)
+def work_order_page(request: Request, viewer: CurrentViewer, uow: BondedUow, wo_id: str) -> Response:
+    view = views.work_order_view(uow, viewer.actor, wo_id)
+    return _page(request, viewer, "bonded/work_order.html", {"v": view, "wo": view.order})
+
+
+# --- stocktakes --------------------------------------------------------------------------------------------
+
+
+@router.get("/bonded/stocktakes", response_class=HTMLResponse)
+def stocktakes_page(request: Request, viewer: CurrentViewer, uow: BondedUow) -> Response:
+    """Where a count can be taken (the keeper's sites), and the stocktakes taken, newest first."""
+    actor = viewer.actor
+    sheets = views.stock_sites(uow, actor)
+    context = {"sheets": sheets, "stocktakes": views.stocktakes(uow, actor)[:50]}
+    return _page(request, viewer, "bonded/stocktakes.html", context)
+
+
+def _sheet(
+    request: Request,
+    viewer: Viewer,
+    uow: BondedUnitOfWork,
+    owner: str,
+    site: str,
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    key: str,
+    status_code: int = 200,
+) -> Response:
+    lots = views.count_sheet(uow, viewer.actor, owner, site)
+    if not lots and status_code == 200:
+        raise NotFound(_("no stock of %(owner)s at %(site)s", owner=owner, site=site))
+    context = {"owner": owner, "site": site, "lots": lots, "values": values, "errors": errors, "key": key}
+    return _page(request, viewer, "bonded/count_sheet.html", context, status_code=status_code)
+
+
+def _sheet_owner(viewer: Viewer, owner: str) -> str:
+    actor = viewer.actor
+    if actor.role not in OPERATORS:
+        raise PermissionDenied(_("a %(role)s may not count stock", role=actor.role.label.lower()))
+    if actor.is_enterprise_bound:
+        if owner and owner != actor.enterprise_id:
+            raise NotFound(_("enterprise %(id)s not found", id=owner))
+        assert actor.enterprise_id is not None
+        return actor.enterprise_id
+    if not owner:
+        raise ValidationFailed(FieldError("owner", _("name the enterprise whose stock is counted")))
+    return owner
+
+
+@router.get("/bonded/stocktake", response_class=HTMLResponse)
+def count_sheet_page(
+    request: Request, viewer: CurrentViewer, uow: BondedUow, site: str = "", owner: str = ""
+) -> Response:
+    """The count sheet of a site: every lot held there, a box for the counted quantity (a blind count)."""
+    who = _sheet_owner(viewer, owner.strip())
+    return _sheet(request, viewer, uow, who, site.strip().upper(), {}, {}, _new_key())
+
+
+@router.post("/bonded/stocktake", response_class=HTMLResponse)
+def record_stocktake(
+    request: Request, viewer: CurrentViewer, form: Form, uows: Factory, uow: BondedUow, config: Config
+) -> Response:
+    """Record the counts (blank boxes are lots not counted); the differences against the book go to customs."""
+    require_csrf(request, form)
+    who = _sheet_owner(viewer, _text(form, "owner", 32))
+    site = _text(form, "site", 64).upper()
+    key = _text(form, "key", 64)
+    lots = [lot for lot, _unit in views.count_sheet(uow, viewer.actor, who, site)]
+    values = {lot.id: _text(form, f"count-{lot.id}", 32) for lot in lots}
+    counts = [(lot.id, values[lot.id].replace(",", "").replace(" ", "")) for lot in lots if values[lot.id]]
+    errors: dict[str, list[str]] = {}
+    for lot_id, raw in counts:  # every box checked at once, so each wrong one is named
+        try:
+            if quantity(raw, f"count-{lot_id}", positive=False) < 0:
+                errors.setdefault(f"count-{lot_id}", []).append(_("is negative"))
+        except ValidationFailed as exc:
+            errors.setdefault(f"count-{lot_id}", []).extend(e.message for e in exc.errors)
+    if not errors:
+        try:
+            owner = None if viewer.actor.is_enterprise_bound else who
+            rows = handlers.stocktake(
+                uows, viewer.actor, config, site=site, counts=counts, owner=owner, key=key or None
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                name = "form"
+                if e.field.startswith("counts["):
+                    index = int(e.field[len("counts[") : e.field.index("]")])
+                    name = f"count-{counts[index][0]}"
+                errors.setdefault(name, []).append(e.message)
+        else:
+            return RedirectResponse(f"/bonded/stocktakes/{rows[0]['stocktake_id']}?done=stocktake", status_code=303)
+    form_values = {f"count-{k}": v for k, v in values.items()}
+    return _sheet(request, viewer, uow, who, site, form_values, errors, key or _new_key(), status_code=422)
+
+
+@router.get("/bonded/stocktakes/{stocktake_id}", response_class=HTMLResponse)
+def stocktake_page(
+    request: Request, viewer: CurrentViewer, uow: BondedUow, stocktake_id: str, done: str = ""
+) -> Response:
+    """Counted against the book per lot; customs decides each difference (write off with duty, or correct)."""
+    found = views.stocktakes(uow, viewer.actor, stocktake_id)
+    return _page(request, viewer, "bonded/stocktake.html", {"st": found[0], "done": _done(done)})
+
+
+@router.post("/bonded/counts/{count_id}/decision")
+def decide_count(
+    request: Request, viewer: CurrentViewer, form: Form, uows: Factory, config: Config, count_id: str
+) -> Response:
+    require_csrf(request, form)
+    decision = _text(form, "decision", 16)
+    result = handlers.decide_count(uows, viewer.actor, config, count_id, decision)
+    return RedirectResponse(f"/bonded/stocktakes/{result['stocktake_id']}?done=decision", status_code=303)
