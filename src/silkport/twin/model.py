@@ -347,6 +347,11 @@ def summarise(loaded: LoadedScenario, customers: Customers, trace: Trace, days: 
         "pre_arrival_share": float(customers.pre_arrival[mask].mean()) if ct.size else float("nan"),
         "histogram": np.histogram(np.minimum(ct, HIST_EDGES[-1] + 0.01), bins=[*HIST_EDGES, np.inf])[0].tolist(),
     }
+    lane_m = customers.lane[mask]
+    capped = np.minimum(ct, HIST_EDGES[-1] + 0.01)
+    bins = [*HIST_EDGES, np.inf]
+    out["histogram_by_lane"] = {lane.value: np.histogram(capped[lane_m == k], bins=bins)[0].tolist()
+                                for k, lane in enumerate(LANES)}  # fmt: skip
     out["lanes"] = {
         lane.value: {**_quantiles(ct[customers.lane[mask] == k]), "share": float(np.mean(customers.lane[mask] == k))}
         for k, lane in enumerate(LANES)

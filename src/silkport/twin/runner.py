@@ -168,6 +168,9 @@ def aggregate(loaded: LoadedScenario, results: list[dict[str, Any]], seed: int, 
     }
     hist = np.sum([r["histogram"] for r in results], axis=0)
     out["histogram"] = {"edges_hours": HIST_EDGES.tolist(), "counts": hist.tolist()}
+    out["histogram_by_lane"] = {
+        lane.value: np.sum([r["histogram_by_lane"][lane.value] for r in results], axis=0).tolist() for lane in LANES
+    }
     out["per_replication"] = [
         {"replication": r["replication"], **{q: r["clearance_time_hours"][q] for q in _QUANTS}} for r in results
     ]
