@@ -303,6 +303,9 @@ def test_a_consignment_page_shows_its_timeline_clock_breach_legs_and_objects(
     assert events == [f"urn:uuid:late-{i}" for i in (5, 4, 3, 2, 1)] + ["urn:uuid:late-pack"]  # newest first
     assert "2025-08-20 08:00" in timeline  # the departure at 02:00 UTC, in Urumqi time
     assert "(+08:00)" in timeline and "released by customs" in timeline and "departed (leg 2)" in timeline
+    steps = re.findall(r'data-step="([^"]*)"', timeline)
+    assert steps == ["arriving", "departing", "released", "arriving", "departing", "packing"]
+    assert "Released by customs</strong>" in timeline and "urn:silkport:bizstep" not in timeline
     alert = html.split('data-testid="breach-alert"', 1)[1].split("</div>", 1)[0]
     assert "Delivery clock breached" in alert and "caused by leg 2" in alert and "2025-08-23 08:00" in alert
     legs = html.split('data-testid="legs"', 1)[1].split("</section>", 1)[0]

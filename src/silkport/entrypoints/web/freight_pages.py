@@ -30,6 +30,7 @@ from fastapi.responses import HTMLResponse
 
 from silkport.enterprises.services import handlers as enterprises
 from silkport.entrypoints.web.declaration_pages import duration
+from silkport.entrypoints.web.i18n import gettext as _
 from silkport.entrypoints.web.pages import (
     FREIGHT_ROLES,
     CurrentViewer,
@@ -46,7 +47,7 @@ from silkport.infra.web import service
 from silkport.logistics.domain.consignment import Consignment, Mode, Status, StatusChange
 from silkport.logistics.domain.epcis import AggregationEvent, ObjectEvent, TrackingEvent
 from silkport.logistics.domain.sla import CorridorMonth, ServiceLevel, SlaResult, SlaStatus, evaluate
-from silkport.logistics.domain.tracking import fresh, normalise_object_id
+from silkport.logistics.domain.tracking import fresh, is_release_step, normalise_object_id
 from silkport.logistics.services import handlers as logistics
 from silkport.logistics.services.ports import Alert, Booked, ConsignmentFilter, LogisticsUnitOfWork
 from silkport.shared.actor import Actor
@@ -72,7 +73,7 @@ templates.env.filters.setdefault("duration", duration)
 def _allowed(viewer: Viewer) -> Actor:
     actor = viewer.actor
     if actor.role not in FREIGHT_ROLES:
-        raise PermissionDenied(f"a {actor.role.label.lower()} does not follow freight")
+        raise PermissionDenied(_("freight is followed by traders, logistics operators, customs and administrators"))
     return actor
 
 
@@ -179,7 +180,11 @@ def _corridor(value: str, levels: Mapping[str, ServiceLevel]) -> str | None:
     if not value:
         return None
     if value not in levels:
-        raise ValidationFailed(FieldError("corridor", f"{value!r} is not one of {', '.join(sorted(levels))}"))
+        raise ValidationFailed(
+            FieldError(
+                "corridor", _("%(value)s is not one of %(known)s", value=repr(value), known=", ".join(sorted(levels)))
+            )
+        )
     return value
 
 
@@ -243,6 +248,11 @@ class EventRow:
     @property
     def kind(self) -> str:
         return self.e.type.value
+
+    @property
+    def step(self) -> str | None:
+        """The CBV business step; a customs release (silkport's extension step) as ``released``."""
+        return "released" if is_release_step(self.e.biz_step) else self.e.biz_step
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,7 +433,7 @@ def _month(value: str, now: datetime) -> tuple[str, str, str]:
     raw = value.strip() or local(now).strftime("%Y-%m")
     found = MONTH_RE.match(raw)
     if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1900:
-        raise ValidationFailed(FieldError("month", f"{value!r} is not a month like 2025-09"))
+        raise ValidationFailed(FieldError("month", _("%(value)s is not a month like 2025-09", value=repr(value))))
     index = int(found.group(1)) * 12 + int(found.group(2)) - 1
 
     def name(i: int) -> str:
@@ -469,7 +479,7 @@ def corridors(request: Request, viewer: CurrentViewer, uow: Uow, luow: Logistics
         "table": table,
         "bars": bars,
         "chart": {
-            "width": max(320, CHART_LEFT + 16 + len(bars) * BAR_STEP),
+            "width": max(420, CHART_LEFT + 16 + len(bars) * BAR_STEP),
             "height": CHART_HEIGHT,
             "top": PLOT_TOP,
             "base": BASELINE,
@@ -571,7 +581,7 @@ def transport_list(
             tuow, actor, state=chosen, guarantee_reference=None, limit=PAGE_SIZE, cursor=cursor or None
         )
     except ValueError:  # a cursor that decodes but holds no time: not one this server issued
-        raise ValidationFailed(FieldError("cursor", "is not a cursor this server issued")) from None
+        raise ValidationFailed(FieldError("cursor", _("is not a cursor this server issued"))) from None
     more_url = None
     if page.next_cursor:
         more_url = "/freight/tir?" + urlencode({**({"state": state} if state else {}), "cursor": page.next_cursor})
