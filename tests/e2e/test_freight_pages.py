@@ -18,12 +18,14 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from silkport.bootstrap import Platform
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.services import auth
 from silkport.enterprises.services import handlers as enterprise_handlers
 from silkport.entrypoints.web.freight_pages import clock_view, compliance_bars
+from silkport.infra.audit import AuditEntryRow
 from silkport.logistics.domain.consignment import GoodsSummary, Party
 from silkport.logistics.domain.epcis import parse_document
 from silkport.logistics.domain.sla import CorridorMonth, SlaResult, SlaStatus
@@ -34,7 +36,7 @@ from silkport.transit.domain.model import Leg as TirLeg
 from silkport.transit.domain.model import MessagePair
 from silkport.transit.services import handlers as transit
 from tests.conftest import PASSWORD, make_details
-from tests.e2e.test_pages import sign_in
+from tests.e2e.test_pages import csrf_of, sign_in
 
 RELEASED = "urn:silkport:bizstep:released"
 CONTAINER = "CSQU3054383"
@@ -322,6 +324,36 @@ def test_a_consignment_page_shows_its_timeline_clock_breach_legs_and_objects(
     # the overdue one raised its alert when the departure was captured four days late
     overdue = c.get(f"/freight/consignments/{f.consignments['overdue']}").text
     assert 'data-testid="breach-alert"' in overdue and "Overdue by 1 d 8 h" in overdue
+
+
+def test_an_operator_acknowledges_a_breach_alert_once(freight: Freight, app_client: TestClient) -> None:
+    f, c = freight, app_client
+    path = f"/freight/consignments/{f.consignments['overdue']}"
+    sign_in(c, "operator_b")
+    stranger_page = c.get(path)
+    assert stranger_page.status_code == 404
+    sign_in(c, "operator_a")
+    page = c.get(path).text
+    action = re.search(r'action="(/freight/alerts/[0-9a-f]+/acknowledge)"', page)
+    assert action and 'data-testid="acknowledged"' not in page
+    assert c.post(action.group(1), data={}).status_code == 403  # no CSRF token: refused, nothing changes
+    assert 'data-testid="acknowledged"' not in c.get(path).text
+    sign_in(c, "operator_b")  # another enterprise's alert reads as missing
+    token = csrf_of(c.get("/freight").text)
+    assert c.post(action.group(1), data={"csrf_token": token}).status_code == 404
+    sign_in(c, "operator_a")
+    token = csrf_of(c.get(path).text)
+    r = c.post(action.group(1), data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"{path}?done=acknowledged"
+    after = c.get(r.headers["location"]).text
+    assert "Alert acknowledged." in after and "acknowledged 2025-09-01 14:00" in after
+    assert 'data-testid="acknowledge"' not in after
+    assert c.post(action.group(1), data={"csrf_token": token}, follow_redirects=False).status_code == 303  # again: same
+    alerts = c.get("/freight/corridors").text.split('data-testid="alerts"', 1)[1].split("</section>", 1)[0]
+    assert f.consignments["overdue"] not in alerts and f.consignments["late"] in alerts
+    with f.platform.session_factory() as s:
+        actions = s.scalars(select(AuditEntryRow.action).where(AuditEntryRow.action == "logistics.alert.acknowledged"))
+        assert list(actions) == ["logistics.alert.acknowledged"]
 
 
 def test_corridor_clocks_chart_compliance_and_breaches(freight: Freight, app_client: TestClient) -> None:

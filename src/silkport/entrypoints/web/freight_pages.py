@@ -25,8 +25,8 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from silkport.enterprises.services import handlers as enterprises
 from silkport.entrypoints.web.declaration_pages import duration
@@ -34,6 +34,7 @@ from silkport.entrypoints.web.i18n import gettext as _
 from silkport.entrypoints.web.pages import (
     FREIGHT_ROLES,
     CurrentViewer,
+    Form,
     PageRoute,
     Uow,
     Viewer,
@@ -41,6 +42,7 @@ from silkport.entrypoints.web.pages import (
     clock_now,
     is_htmx,
     render,
+    require_csrf,
     templates,
 )
 from silkport.infra.web import service
@@ -358,7 +360,7 @@ def _legs(b: Booked, clock: ClockView) -> list[LegRow]:
 
 @router.get("/freight/consignments/{consignment_id}", response_class=HTMLResponse)
 def consignment_detail(
-    request: Request, consignment_id: str, viewer: CurrentViewer, uow: Uow, luow: LogisticsUow
+    request: Request, consignment_id: str, viewer: CurrentViewer, uow: Uow, luow: LogisticsUow, done: str = ""
 ) -> HTMLResponse:
     actor = _allowed(viewer)
     booked, result = logistics.get_consignment(luow, actor, consignment_id)
@@ -383,8 +385,23 @@ def consignment_detail(
         "keys": sorted(history.keys),
         "changes": list(reversed(status_changes(booked.consignment))),
         "tracking_status": None if history.status is None else history.status.value,
+        "message": _("Alert acknowledged.") if done == "acknowledged" else None,
     }
     return render(request, "freight/detail.html", context, viewer=viewer, active="freight")
+
+
+@router.post("/freight/alerts/{alert_id}/acknowledge", response_class=HTMLResponse)
+def acknowledge_alert(
+    request: Request, alert_id: str, viewer: CurrentViewer, form: Form, luow: LogisticsUow
+) -> Response:
+    """Acknowledge a breach alert (once; again changes nothing), then back to its consignment."""
+    require_csrf(request, form)
+    actor = _allowed(viewer)
+    alert = logistics.acknowledge_alert(luow, actor, alert_id)
+    target = f"/freight/consignments/{alert.consignment_id}?done=acknowledged"
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
 
 
 # --- corridor clocks ---------------------------------------------------------------------------------------
