@@ -1,0 +1,187 @@
+"""Real Chromium against the real server: a warehouse keeper sees the stock and takes a stocktake (customs then
+writes the shortage off); an airline records a fuel uplift through the form and finds it listed; the overview
+fits a phone's width."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from silkport.bonded.domain.model import Category, MovementKind
+from silkport.bonded.services import handlers as bonded
+from silkport.bootstrap import Platform
+from silkport.clearance.adapters.rulebook_file import default_rulebook
+from silkport.clearance.schemas import content_from_json
+from silkport.clearance.services import handlers as clearance
+from silkport.enterprises.domain.commands import RegisterEnterprise
+from silkport.enterprises.services import auth, handlers
+from silkport.shared.actor import SYSTEM, Actor, Role
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.conftest import PASSWORD, make_details
+from tests.factories import declaration, item
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(chromium_path: str) -> Iterator[Page]:
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        try:
+            yield tab
+        finally:
+            context.close()
+            browser.close()
+
+
+def shot(page: Page, dirs: list[Path], name: str) -> None:
+    page.evaluate("window.scrollTo(0, 0)")
+    for directory in dirs:
+        page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_test_id("user")).to_be_visible()
+
+
+def entry(platform: Platform, enterprise: str, hs: str, quantity: str, unit: str) -> str:
+    """A bonded-entry declaration of the enterprise, filed with clearance and cleared (green lane)."""
+    goods = item(hs_code=hs, origin_country="KZ", quantity=quantity, unit=unit, net_mass_kg=quantity,
+                 gross_mass_kg=quantity)  # fmt: skip
+    body = {**declaration(items=[goods], type="bonded_entry"), "declarant": enterprise}
+    trader = Actor(f"t-{enterprise[:6]}", "trader", Role.TRADER, enterprise_id=enterprise)
+    outcome = clearance.file_declaration(
+        platform.clearance_uow(), trader, platform.clearance_config(), content_from_json(body)
+    )
+    assert outcome.declaration.status.value == "cleared"
+    return outcome.declaration.id
+
+
+def admit(platform: Platform, actor: Actor, site: str, hs: str, what: str, quantity: str, unit: str,
+          value: str, kind: MovementKind = MovementKind.ADMISSION) -> str:  # fmt: skip
+    assert actor.enterprise_id is not None
+    _movement, lot = bonded.admit(
+        platform.bonded_uow, actor, platform.bonded_config(),
+        bonded.Admission(
+            site=site, declaration_ref=entry(platform, actor.enterprise_id, hs, quantity, unit), hs_code=hs,
+            description=what, origin="KZ", unit=unit, quantity=quantity, value=value, currency="USD",
+            category=Category.FUEL if kind is MovementKind.FUEL_RECEIPT else Category.GOODS, kind=kind,
+        ),
+    )  # fmt: skip
+    return lot.id
+
+
+def test_a_keeper_counts_stock_and_an_airline_records_an_uplift(
+    live_server: LiveServer, page: Page, screenshot_dirs: list[Path]
+) -> None:
+    platform = live_server.platform
+    rulebook = replace(default_rulebook(), version="browser-bonded-no-random", random_rate=Decimal(0))
+    clearance.publish_rulebook(platform.clearance_uow(), Actor("sup", "supervisor", Role.CUSTOMS_SUPERVISOR), rulebook)
+    warehouse = handlers.register_enterprise(
+        platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(301, "HORGOS"))
+    )
+    carrier = handlers.register_enterprise(
+        platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(302, "URUMQI"))
+    )
+    for username, role, enterprise_id, name in (
+        ("gulnara", Role.WAREHOUSE_KEEPER, warehouse.id, "Gulnara Tursun"),
+        ("azamat", Role.AIRLINE, carrier.id, "Azamat Airways ops"),
+        ("li.officer", Role.CUSTOMS_OFFICER, None, "Li Ming"),
+    ):
+        auth.create_user(
+            platform.enterprises_uow(), SYSTEM, platform.hasher, username=username, password=PASSWORD, role=role,
+            enterprise_id=enterprise_id, display_name=name, office_code="HRS-ROAD" if enterprise_id is None else None,
+        )  # fmt: skip
+    keeper = Actor("k", "gulnara", Role.WAREHOUSE_KEEPER, enterprise_id=warehouse.id)
+    airline = Actor("a", "azamat", Role.AIRLINE, enterprise_id=carrier.id)
+    shirts = admit(platform, keeper, "HRS-ROAD", "610910", "Cotton T-shirts", "1000", "H87", "5000.00")
+    laptops = admit(platform, keeper, "HRS-ROAD", "847130", "Portable computers", "200", "H87", "60000.00")
+    admit(platform, airline, "URC-AIR/T1", "27101911", "Jet A-1", "30000", "LTR", "18000.00", MovementKind.FUEL_RECEIPT)
+    base = live_server.url
+
+    # the keeper sees the stock, with its value and the duty suspended on it
+    sign_in(page, base, "gulnara")
+    page.get_by_role("link", name="Bonded", exact=True).click()
+    expect(page.get_by_role("heading", name="Bonded operations")).to_be_visible()
+    stock = page.get_by_test_id("stock-lots")
+    expect(stock).to_contain_text("Cotton T-shirts")
+    expect(stock).to_contain_text("Portable computers")
+    expect(page.get_by_test_id("lots-held")).to_have_text("2")
+    assert Decimal(page.get_by_test_id("duty-suspended").inner_text().split()[0].replace(",", "")) > 0
+    shot(page, screenshot_dirs, "bonded-keeper-overview")
+
+    # a stocktake: two T-shirts missing, the computers as the book says
+    page.get_by_test_id("sites").get_by_role("link", name="Count").click()
+    expect(page.get_by_role("heading", name="Count sheet HRS-ROAD")).to_be_visible()
+    page.fill(f"#f-count-{shirts}", "998")
+    page.fill(f"#f-count-{laptops}", "200")
+    shot(page, screenshot_dirs, "bonded-count-sheet")
+    page.get_by_role("button", name="Record the count").click()
+    expect(page.get_by_test_id("done")).to_contain_text("Count recorded")
+    lines = page.get_by_test_id("count-lines")
+    expect(lines.locator(f"tr[data-lot='{shirts}'] [data-testid=difference]")).to_have_text("-2")
+    expect(lines.locator(f"tr[data-lot='{laptops}'] [data-testid=difference]")).to_have_text("0")
+    expect(lines.locator(f"tr[data-lot='{shirts}']")).to_contain_text("Awaiting customs")
+    shot(page, screenshot_dirs, "bonded-stocktake-differences")
+    stocktake_url = page.url.split("?")[0]
+
+    # customs writes the shortage off: the ledger follows the count
+    sign_in(page, base, "li.officer")
+    page.goto(stocktake_url)
+    page.locator(f"tr[data-lot='{shirts}']").get_by_role("button", name="Write off with duty").click()
+    expect(page.get_by_test_id("done")).to_contain_text("Decision recorded")
+    expect(page.locator(f"tr[data-lot='{shirts}']")).to_contain_text("Written off")
+    page.goto(f"{base}/bonded/lots/{shirts}")
+    expect(page.get_by_test_id("lot-held")).to_have_text("998 H87")
+    expect(page.get_by_test_id("lot-movements")).to_contain_text("Stocktake adjustment")
+
+    # the airline records an uplift through the form; a mistake is shown beside its field first
+    sign_in(page, base, "azamat")
+    page.get_by_role("link", name="Bonded", exact=True).click()
+    page.locator(".bonded-tabs").get_by_role("link", name="Fuel").click()
+    expect(page.get_by_role("heading", name="Record an uplift")).to_be_visible()
+    page.select_option("#f-tank", "URC-AIR/T1")
+    page.fill("#f-flight_number", "KC852")
+    page.fill("#f-aircraft_registration", "P4-KCA")
+    page.fill("#f-next_airport", "Almaty")
+    page.fill("#f-litres_15c", "24000")
+    page.fill("#f-density_15c", "800")
+    page.get_by_role("button", name="Record the uplift").click()
+    expect(page.locator("#err-next_airport")).to_contain_text("not a UN/LOCODE")
+    expect(page.locator("#f-flight_number")).to_have_value("KC852")
+    page.fill("#f-next_airport", "KZALA")
+    sent = page.eval_on_selector("#uplift-form", "f => Object.fromEntries(new FormData(f))")
+    page.get_by_role("button", name="Record the uplift").click()
+    expect(page.get_by_test_id("done")).to_have_text("Uplift recorded.")
+    uplifts = page.get_by_test_id("uplifts")
+    expect(uplifts).to_contain_text("KC852")
+    expect(uplifts).to_contain_text("P4-KCA")
+    expect(uplifts).to_contain_text("24,000")
+    expect(uplifts).to_contain_text("19,200")  # kg at 800 kg/m3
+    expect(uplifts.locator("tbody tr")).to_have_count(1)
+    shot(page, screenshot_dirs, "bonded-airline-uplifts")
+    # the same form sent again (a double click, a resend) books nothing more
+    again = page.request.post(f"{base}/bonded/fuel/uplifts", form=sent, max_redirects=0)
+    assert again.status == 303
+    page.reload()
+    expect(page.get_by_test_id("uplifts").locator("tbody tr")).to_have_count(1)
+
+    # at a phone's width the overview fits: wide tables scroll inside their panel, not the page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{base}/bonded")
+    expect(page.get_by_role("heading", name="Bonded operations")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, screenshot_dirs, "bonded-airline-overview-phone")
