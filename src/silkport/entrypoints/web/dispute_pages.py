@@ -128,6 +128,7 @@ def intake(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow
     except ValidationFailed as exc:
         for e in exc.errors:
             name = e.field.replace("parties[0].", "claimant_").replace("parties[1].", "respondent_")
+            name = {"links[0].ref": "link_ref", "links[0].kind": "link_kind"}.get(name, name)
             errors.setdefault(name, []).append(e.message)
         context = _intake_context(values, errors)
         return render(request, "disputes/new.html", context, viewer=viewer, active="disputes", status_code=422)
