@@ -163,3 +163,16 @@ class RecognitionRow(Base):
     upstream_office: Mapped[str] = mapped_column(String(16))
     upstream_declarations: Mapped[list[str]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class TraderCountersRow(Base):
+    """A declarant's record as the risk engine reads it, kept as counters at each write instead of counted at
+    each lodgement: declarations lodged, inspections, inspections with a discrepancy (see repository)."""
+
+    __tablename__ = "clearance_trader_counters"
+    __table_args__ = (CheckConstraint("lodged >= 0 AND inspected >= 0 AND discrepancies >= 0", name="not_negative"),)
+
+    enterprise_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lodged: Mapped[int] = mapped_column(Integer, default=0)
+    inspected: Mapped[int] = mapped_column(Integer, default=0)
+    discrepancies: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol, cast
 
-from sqlalchemy import Integer, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Integer, Table, and_, event, func, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from silkport.clearance.adapters.orm import (
@@ -20,6 +24,7 @@ from silkport.clearance.adapters.orm import (
     RiskAssessmentRow,
     RulebookRow,
     StatusHistoryRow,
+    TraderCountersRow,
 )
 from silkport.clearance.domain.model import (
     Declaration,
@@ -38,10 +43,30 @@ from silkport.clearance.services.ports import DeclarationFilter, QueueStat, Stor
 from silkport.infra.outbox import SqlOutbox
 from silkport.infra.uow import SqlAlchemyUnitOfWork
 from silkport.shared.clock import Clock, ensure_utc
+from silkport.shared.errors import Conflict
 from silkport.shared.paging import Page, decode_cursor, encode_cursor
 
+_DECLARATIONS_TABLE = cast(Table, DeclarationRow.__table__)
+_VERSIONS_TABLE = cast(Table, DeclarationVersionRow.__table__)
+_ASSESSMENTS_TABLE = cast(Table, RiskAssessmentRow.__table__)
+_DUTIES_TABLE = cast(Table, DutyAssessmentRow.__table__)
 _HISTORY_TABLE = cast(Table, StatusHistoryRow.__table__)
 _INSPECTED_TABLE = cast(Table, InspectedContainerRow.__table__)
+_COUNTERS_TABLE = cast(Table, TraderCountersRow.__table__)
+#: ``session.info`` key of the repository holding declarations created in the session and not written yet
+_PENDING = "silkport.clearance.pending"
+
+
+@dataclass(slots=True)
+class _NewDeclaration:
+    """A declaration created in this unit of work: everything about it waits here until the commit."""
+
+    declaration: Declaration
+    created_at: datetime
+    saved: bool = False  # ``save`` called: what a flush would have written so far includes its lodgement
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    assessments: list[dict[str, Any]] = field(default_factory=list)
+    taxes: dict[int, dict[str, Any]] = field(default_factory=dict)  # content version -> breakdown
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -49,25 +74,113 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 class SqlDeclarationRepository:
+    """Declarations in a session.
+
+    A declaration created in the session is written at the commit, whole, in one multi-row ``INSERT`` per table
+    (its row with its final values, its content version, assessment, taxes and status history), not as an
+    ``INSERT`` followed by ``UPDATE``s as it moves through lodgement: a lodgement is a handful of statements.
+    Until then it lives in ``_pending``; any query that could see it (a read of declarations, a row that refers
+    to it) writes the pending declarations first, as the ORM's autoflush would. A concurrent filing of the same
+    LRN surfaces at that write as a 409 ``Conflict``.
+    """
+
     def __init__(self, session: Session) -> None:
         self._s = session
         self._history_seen: dict[str, int] = {}
         # The session's identity map holds unmodified rows weakly: keep the rows this unit of work loaded or
         # added, so saving them again does not re-SELECT them.
         self._rows: dict[str, DeclarationRow] = {}
-        self._new: set[str] = set()  # declarations created in this unit of work (nothing stored about them yet)
+        self._pending: dict[str, _NewDeclaration] = {}
 
-    # -- the aggregate -------------------------------------------------------------------------
+    # -- declarations created in this session ------------------------------------------------------
     def add(self, declaration: Declaration, actor: str, reason: str | None) -> None:
         now = declaration.history[0].at if declaration.history else None
-        row = DeclarationRow(id=declaration.id, created_at=now or datetime.now().astimezone())
-        self._fill(row, declaration)
-        self._s.add(row)
-        self._s.flush()
-        self._rows[declaration.id] = row
-        self._new.add(declaration.id)
-        self.add_version(declaration.id, declaration.version, declaration.content, row.created_at, actor, reason)
+        created = now or datetime.now().astimezone()
+        self._pending[declaration.id] = _NewDeclaration(declaration, created)
+        self._s.info[_PENDING] = self  # written by the session's before_commit hook if nobody did before
+        self.add_version(declaration.id, declaration.version, declaration.content, created, actor, reason)
         self._history_seen[declaration.id] = 0
+
+    def write_pending(self) -> None:
+        """Write the declarations created in this session (their rows, versions, assessments, taxes, history)."""
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        declarations: list[dict[str, Any]] = []
+        versions: list[dict[str, Any]] = []
+        assessments: list[dict[str, Any]] = []
+        duties: list[dict[str, Any]] = []
+        history: list[dict[str, Any]] = []
+        for new in pending.values():
+            d = new.declaration
+            taxes = new.taxes.get(max(new.taxes)) if new.taxes else None
+            row = self._values(d) | {"id": d.id, "created_at": new.created_at}
+            if taxes is not None:
+                row |= {
+                    "taxes_cny": Decimal(str(taxes.get("total", "0"))),
+                    "customs_value_cny": Decimal(str(taxes.get("customs_value", "0"))),
+                }
+            else:
+                row |= {"taxes_cny": None, "customs_value_cny": None}
+            declarations.append(row)
+            versions.extend(new.versions)
+            assessments.extend(new.assessments)
+            duties.extend({"declaration_id": d.id, "version": v, "breakdown": b} for v, b in new.taxes.items())
+            history.extend(self._history_rows(d, 0))
+            self._history_seen[d.id] = len(d.history)
+        try:
+            for table, rows in (
+                (_DECLARATIONS_TABLE, declarations),
+                (_VERSIONS_TABLE, versions),
+                (_ASSESSMENTS_TABLE, assessments),
+                (_DUTIES_TABLE, duties),
+                (_HISTORY_TABLE, history),
+            ):
+                if rows:
+                    self._s.execute(insert(table), rows)
+            lodged: dict[str, int] = {}
+            for row in declarations:
+                if row["lodgement_at"] is not None:
+                    lodged[row["declarant_id"]] = lodged.get(row["declarant_id"], 0) + 1
+            for enterprise_id, n in sorted(lodged.items()):  # one order for every writer: no deadlock
+                self._count(enterprise_id, lodged=n)
+        except IntegrityError as exc:
+            if "lrn" in str(exc.orig).lower() or "ix_declarations_declarant_lrn" in str(exc.orig):
+                lrns = ", ".join(sorted(str(r["lrn"]) for r in declarations if r["lrn"]))
+                raise Conflict(f"lrn: the declarant already filed a declaration with LRN {lrns}") from exc
+            raise
+
+    def _count(self, enterprise_id: str, lodged: int = 0, inspected: int = 0, discrepancies: int = 0) -> None:
+        """Add to a declarant's counters (created at the first count): one upsert, at the end of the write path,
+        so the row is locked only from here to the commit."""
+        dialect = self._s.get_bind().dialect.name
+        upsert: Any = (postgres_insert if dialect == "postgresql" else sqlite_insert)(_COUNTERS_TABLE)
+        values = {"lodged": lodged, "inspected": inspected, "discrepancies": discrepancies}
+        self._s.execute(
+            upsert.values(enterprise_id=enterprise_id, **values).on_conflict_do_update(
+                index_elements=["enterprise_id"],
+                set_={name: _COUNTERS_TABLE.c[name] + upsert.excluded[name] for name in values},
+            )
+        )
+
+    def _written(self, declaration_id: str | None = None) -> None:
+        """Before a query or a row that may refer to pending declarations: write them (the ORM's autoflush)."""
+        if self._pending and (declaration_id is None or declaration_id in self._pending):
+            self.write_pending()
+
+    @staticmethod
+    def _history_rows(d: Declaration, seen: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "declaration_id": d.id,
+                "at": change.at,
+                "actor": change.actor,
+                "from_status": change.from_status.value,
+                "to_status": change.to_status.value,
+                "reason": change.reason,
+            }
+            for change in d.history[seen:]
+        ]
 
     def _row(self, declaration_id: str) -> DeclarationRow | None:
         row = self._rows.get(declaration_id)
@@ -78,9 +191,13 @@ class SqlDeclarationRepository:
         return row
 
     def set_created(self, declaration_id: str, at: datetime) -> None:
+        if (new := self._pending.get(declaration_id)) is not None:
+            new.created_at = at
+            return
         self._s.execute(update(DeclarationRow).where(DeclarationRow.id == declaration_id).values(created_at=at))
 
     def get(self, declaration_id: str, for_update: bool = False) -> Declaration | None:
+        self._written(declaration_id)
         stmt = select(DeclarationRow).where(DeclarationRow.id == declaration_id)
         if for_update:
             stmt = stmt.with_for_update()
@@ -121,55 +238,66 @@ class SqlDeclarationRepository:
         return d
 
     def save(self, declaration: Declaration) -> None:
+        if (new := self._pending.get(declaration.id)) is not None:
+            new.declaration = declaration
+            new.saved = True
+            return
         row = self._row(declaration.id)
         if row is None:
             raise LookupError(declaration.id)
+        first_lodgement = row.lodgement_at is None and Stage.LODGEMENT in declaration.stages
         self._fill(row, declaration)
+        if first_lodgement:
+            self._count(declaration.content.declarant_id, lodged=1)
         seen = self._history_seen.get(declaration.id, 0)
         self._s.flush()
-        new = [
-            {
-                "declaration_id": declaration.id,
-                "at": change.at,
-                "actor": change.actor,
-                "from_status": change.from_status.value,
-                "to_status": change.to_status.value,
-                "reason": change.reason,
-            }
-            for change in declaration.history[seen:]
-        ]
-        if new:  # one executemany, in order (the history is read back ordered by id)
-            self._s.execute(insert(_HISTORY_TABLE), new)
+        new_rows = self._history_rows(declaration, seen)
+        if new_rows:  # one executemany, in order (the history is read back ordered by id)
+            self._s.execute(insert(_HISTORY_TABLE), new_rows)
         self._history_seen[declaration.id] = len(declaration.history)
 
     @staticmethod
-    def _fill(row: DeclarationRow, d: Declaration) -> None:
+    def _values(d: Declaration) -> dict[str, Any]:
+        """The declaration row's columns that follow the aggregate (all but id, created_at and the tax totals)."""
         c = d.content
-        row.declarant_id = c.declarant_id
-        row.lrn = c.lrn
-        row.type = c.type.value
-        row.office_code = c.office_code
-        row.transport_mode = c.transport_mode.value
-        row.status = d.status.value
-        row.lane = d.lane.value if d.lane else None
-        row.risk_score = d.risk_score
-        row.rulebook_version = d.rulebook_version
-        row.model_version = d.model_version
-        row.settlement = d.settlement.value
-        row.version = d.version
-        row.pre_arrival = d.pre_arrival
-        row.assigned_to = d.assigned_to
-        row.audit_flags = list(d.audit_flags)
+        values: dict[str, Any] = {
+            "declarant_id": c.declarant_id,
+            "lrn": c.lrn,
+            "type": c.type.value,
+            "office_code": c.office_code,
+            "transport_mode": c.transport_mode.value,
+            "status": d.status.value,
+            "lane": d.lane.value if d.lane else None,
+            "risk_score": d.risk_score,
+            "rulebook_version": d.rulebook_version,
+            "model_version": d.model_version,
+            "settlement": d.settlement.value,
+            "version": d.version,
+            "pre_arrival": d.pre_arrival,
+            "assigned_to": d.assigned_to,
+            "audit_flags": list(d.audit_flags),
+        }
         for stage in Stage:
-            setattr(row, f"{stage.value}_at", d.stages.get(stage))
+            values[f"{stage.value}_at"] = d.stages.get(stage)
+        return values
+
+    @classmethod
+    def _fill(cls, row: DeclarationRow, d: Declaration) -> None:
+        for name, value in cls._values(d).items():
+            setattr(row, name, value)
 
     def by_lrn(self, declarant_id: str, lrn: str) -> Declaration | None:
+        for new in self._pending.values():
+            c = new.declaration.content
+            if c.declarant_id == declarant_id and c.lrn == lrn:
+                return self.get(new.declaration.id)
         found = self._s.scalar(
             select(DeclarationRow.id).where(DeclarationRow.declarant_id == declarant_id, DeclarationRow.lrn == lrn)
         )
         return self.get(found) if found else None
 
     def search(self, flt: DeclarationFilter, cursor: str | None, limit: int) -> Page[Declaration]:
+        self._written()
         conds = []
         if flt.declarant_id is not None:
             conds.append(DeclarationRow.declarant_id == flt.declarant_id)
@@ -216,6 +344,18 @@ class SqlDeclarationRepository:
         actor: str,
         reason: str | None,
     ) -> None:
+        if (new := self._pending.get(declaration_id)) is not None:
+            new.versions.append(
+                {
+                    "declaration_id": declaration_id,
+                    "version": version,
+                    "content": content_to_json(content),
+                    "at": at,
+                    "actor": actor,
+                    "reason": reason,
+                }
+            )
+            return
         self._s.add(
             DeclarationVersionRow(
                 declaration_id=declaration_id,
@@ -229,6 +369,7 @@ class SqlDeclarationRepository:
         self._s.flush()
 
     def versions(self, declaration_id: str) -> list[tuple[int, DeclarationContent, datetime, str, str | None]]:
+        self._written()
         rows = self._s.scalars(
             select(DeclarationVersionRow)
             .where(DeclarationVersionRow.declaration_id == declaration_id)
@@ -237,11 +378,28 @@ class SqlDeclarationRepository:
         return [(r.version, content_from_json(r.content), ensure_utc(r.at), r.actor, r.reason) for r in rows]
 
     def content_at(self, declaration_id: str, version: int) -> DeclarationContent | None:
+        self._written()
         row = self._s.get(DeclarationVersionRow, (declaration_id, version))
         return content_from_json(row.content) if row else None
 
     # -- decisions -----------------------------------------------------------------------------
     def add_assessment(self, assessment: StoredAssessment) -> None:
+        if (new := self._pending.get(assessment.declaration_id)) is not None:
+            new.assessments.append(
+                {
+                    "declaration_id": assessment.declaration_id,
+                    "content_version": assessment.content_version,
+                    "rulebook_version": assessment.rulebook_version,
+                    "model_version": assessment.model_version,
+                    "score": assessment.score,
+                    "lane": assessment.lane.value,
+                    "fired": [dict(f) for f in assessment.fired],
+                    "trader_reasons": list(assessment.trader_reasons),
+                    "inputs": dict(assessment.inputs),
+                    "at": assessment.at,
+                }
+            )
+            return
         self._s.add(
             RiskAssessmentRow(
                 declaration_id=assessment.declaration_id,
@@ -259,6 +417,7 @@ class SqlDeclarationRepository:
         self._s.flush()
 
     def latest_assessment(self, declaration_id: str) -> StoredAssessment | None:
+        self._written()
         row = self._s.scalars(
             select(RiskAssessmentRow)
             .where(RiskAssessmentRow.declaration_id == declaration_id)
@@ -269,6 +428,7 @@ class SqlDeclarationRepository:
 
     def latest_assessments(self, declaration_ids: Sequence[str]) -> dict[str, StoredAssessment]:
         """The latest assessment of each declaration, in one query (a page of a list)."""
+        self._written()
         if not declaration_ids:
             return {}
         latest = (
@@ -281,6 +441,7 @@ class SqlDeclarationRepository:
 
     def latest_taxes(self, declaration_ids: Sequence[str]) -> dict[str, Mapping[str, Any]]:
         """The latest tax breakdown of each declaration, in one query."""
+        self._written()
         if not declaration_ids:
             return {}
         rows = self._s.execute(
@@ -310,11 +471,12 @@ class SqlDeclarationRepository:
         )
 
     def set_taxes(self, declaration_id: str, version: int, taxes: Mapping[str, Any]) -> None:
-        # a declaration created in this unit of work has no stored taxes yet: no need to look
-        existing = None if declaration_id in self._new else self._s.get(DutyAssessmentRow, (declaration_id, version))
+        if (new := self._pending.get(declaration_id)) is not None:
+            new.taxes[version] = dict(taxes)
+            return
+        existing = self._s.get(DutyAssessmentRow, (declaration_id, version))
         if existing is None:
             self._s.add(DutyAssessmentRow(declaration_id=declaration_id, version=version, breakdown=dict(taxes)))
-            self._new.discard(declaration_id)  # a second call in the same unit of work must find this row
         else:
             existing.breakdown = dict(taxes)
         row = self._row(declaration_id)
@@ -324,6 +486,7 @@ class SqlDeclarationRepository:
         self._s.flush()
 
     def taxes(self, declaration_id: str) -> Mapping[str, Any] | None:
+        self._written()
         row = self._s.scalars(
             select(DutyAssessmentRow)
             .where(DutyAssessmentRow.declaration_id == declaration_id)
@@ -342,6 +505,7 @@ class SqlDeclarationRepository:
         at: datetime,
         officer: str,
     ) -> None:
+        self._written(declaration_id)
         self._s.add(
             InspectionRow(
                 declaration_id=declaration_id,
@@ -354,9 +518,11 @@ class SqlDeclarationRepository:
             )
         )
         self._s.flush()
+        self._count(enterprise_id, inspected=1, discrepancies=int(finding is not Finding.CONFORM))
 
     def inspection_outcomes(self) -> list[tuple[str, DeclarationContent, datetime, str]]:
         """Every inspected declaration: (id, content as inspected, lodged at, the last finding), oldest first."""
+        self._written()
         last = (
             select(InspectionRow.declaration_id, func.max(InspectionRow.id).label("last_id"))
             .group_by(InspectionRow.declaration_id)
@@ -379,6 +545,20 @@ class SqlDeclarationRepository:
         return out
 
     def trader_history(self, enterprise_id: str) -> tuple[int, int, int]:
+        """(declarations lodged, inspections, inspections with a discrepancy) of a declarant: its counters."""
+        # a declaration created in this session counts once it was saved lodged (as a flush would have shown it)
+        if any(n.saved and n.declaration.content.declarant_id == enterprise_id for n in self._pending.values()):
+            self.write_pending()
+        row = self._s.execute(
+            select(TraderCountersRow.lodged, TraderCountersRow.inspected, TraderCountersRow.discrepancies).where(
+                TraderCountersRow.enterprise_id == enterprise_id
+            )
+        ).first()
+        return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+    def counted_history(self, enterprise_id: str) -> tuple[int, int, int]:
+        """The same record counted from the declarations and inspections themselves (what the counters keep)."""
+        self._written()
         declared = (
             select(func.count())
             .select_from(DeclarationRow)
@@ -397,6 +577,7 @@ class SqlDeclarationRepository:
 
     # -- the streamlined highway -----------------------------------------------------------------
     def add_inspected_containers(self, rows: Sequence[InspectedContainer]) -> None:
+        self._written()
         if rows:
             self._s.execute(
                 insert(_INSPECTED_TABLE),
@@ -413,6 +594,7 @@ class SqlDeclarationRepository:
             )
 
     def inspected_containers(self, containers: Sequence[str], since: datetime) -> list[InspectedContainer]:
+        self._written()
         if not containers:
             return []
         rows = self._s.scalars(
@@ -427,6 +609,7 @@ class SqlDeclarationRepository:
         ]
 
     def add_recognition(self, declaration_id: str, office_code: str, recognition: Recognition, at: datetime) -> None:
+        self._written()
         self._s.add(
             RecognitionRow(
                 declaration_id=declaration_id,
@@ -439,6 +622,7 @@ class SqlDeclarationRepository:
         )
 
     def recognitions_by_month(self, since: datetime, until: datetime, office: str | None) -> list[tuple[str, int]]:
+        self._written()
         stmt = select(RecognitionRow.at).where(RecognitionRow.at >= since, RecognitionRow.at < until)
         if office:
             stmt = stmt.where(RecognitionRow.office_code == office)
@@ -449,6 +633,7 @@ class SqlDeclarationRepository:
         return sorted(counts.items())
 
     def queue_stats(self, office: str | None) -> list[QueueStat]:
+        self._written()
         waiting = (Status.DOCUMENT_CHECK, Status.DOCUMENTS_REQUESTED, Status.INSPECTION, Status.HELD, Status.CLEARED)
         stmt = (
             select(
@@ -538,6 +723,20 @@ class EnterpriseLookupFactory(Protocol):
     def __call__(self, session: Session) -> Any: ...
 
 
+@event.listens_for(Session, "before_commit")
+def _write_pending_declarations(session: Session) -> None:
+    repository = session.info.pop(_PENDING, None)
+    if repository is not None:
+        repository.write_pending()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_declarations(session: Session) -> None:
+    repository = session.info.pop(_PENDING, None)
+    if repository is not None:
+        repository._pending.clear()
+
+
 class SqlClearanceUnitOfWork(SqlAlchemyUnitOfWork):
     declarations: SqlDeclarationRepository
     rulebooks: SqlRulebookStore
@@ -562,3 +761,7 @@ class SqlClearanceUnitOfWork(SqlAlchemyUnitOfWork):
         self.rulebooks = SqlRulebookStore(session, self._loads, self._default)
         self.outbox = SqlOutbox(session)
         self.enterprises = self._enterprises(session)
+
+    def commit(self) -> None:
+        self.declarations.write_pending()  # before the audit trail takes its lock
+        super().commit()
