@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
@@ -28,6 +32,48 @@ class Base(DeclarativeBase):
 
 #: execution option of connections that only read (see make_session_factory)
 READ_ONLY_OPTION = "silkport_read_only"
+_LOCK_FD = "silkport_writer_lock_fd"
+_LOCK_HELD = "silkport_writer_lock_held"
+
+
+class WriterQueue:
+    """Writers of one SQLite file wait their turn in the kernel, not in SQLite's busy handler.
+
+    SQLite lets one writer in at a time; the others retry in its busy handler, which sleeps in steps of up to
+    100 ms whether or not the lock was freed meanwhile: under concurrent writers most of a write's latency is
+    sleeping on a free database. Here every write transaction first takes an exclusive ``flock`` on a file beside
+    the database (``<db>.writers``), across the threads and processes of the zone's servers, and the kernel wakes
+    the next writer the moment the previous one commits or rolls back. The lock dies with its process, so a
+    crashed writer never blocks the others; SQLite's own busy timeout stays as the guard against programs that
+    do not queue here (the ``sqlite3`` shell, a migration run by hand).
+    """
+
+    def __init__(self, database: Path) -> None:
+        self.path = database.with_name(database.name + ".writers")
+        self._mine = threading.local()  # how many write transactions this thread holds the queue for
+
+    def acquire(self, info: dict[str, Any]) -> None:
+        if getattr(self._mine, "held", 0):
+            # a second write transaction inside one this thread already runs: waiting here would wait for
+            # ourselves; SQLite's busy handler gives the "database is locked" error it always gave instead
+            return
+        fd = info.get(_LOCK_FD)
+        if fd is None:
+            fd = info[_LOCK_FD] = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without the GIL until the writer before us is done
+        info[_LOCK_HELD] = True
+        self._mine.held = 1
+
+    def release(self, info: dict[str, Any]) -> None:
+        if info.pop(_LOCK_HELD, False):
+            self._mine.held = 0
+            fcntl.flock(info[_LOCK_FD], fcntl.LOCK_UN)
+
+    def close(self, info: dict[str, Any]) -> None:
+        self.release(info)
+        fd = info.pop(_LOCK_FD, None)
+        if fd is not None:
+            os.close(fd)
 
 
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
@@ -59,7 +105,48 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             # make_session_factory(..., read_only=True) only read: a deferred BEGIN, so they never queue
             # behind writers (and a write in one fails at once instead of passing unnoticed).
             read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
-            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            if read_only:
+                conn.exec_driver_sql("BEGIN")
+                return
+            if queue is not None:
+                queue.acquire(conn.connection.info)
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if queue is not None:
+                    queue.release(conn.connection.info)
+                raise
+
+        if path is not None:
+            queue = WriterQueue(path)
+
+            # The next writer may go once this one's COMMIT or ROLLBACK has run: issue it here, then let the
+            # queue move (the driver's own commit()/rollback() that follows finds no transaction and does nothing).
+            @event.listens_for(engine, "commit")
+            def _sqlite_commit(conn: Any) -> None:
+                try:
+                    if conn.connection.dbapi_connection.in_transaction:
+                        conn.exec_driver_sql("COMMIT")
+                finally:
+                    queue.release(conn.connection.info)
+
+            @event.listens_for(engine, "rollback")
+            def _sqlite_rollback(conn: Any) -> None:
+                try:
+                    if conn.connection.dbapi_connection.in_transaction:
+                        conn.connection.dbapi_connection.rollback()
+                finally:
+                    queue.release(conn.connection.info)
+
+            @event.listens_for(engine, "checkin")
+            def _sqlite_checkin(_dbapi_conn: Any, record: Any) -> None:
+                queue.release(record.info)  # a connection never goes back to the pool holding the queue
+
+            @event.listens_for(engine, "close")
+            def _sqlite_close(_dbapi_conn: Any, record: Any) -> None:
+                queue.close(record.info)
+        else:
+            queue = None
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
