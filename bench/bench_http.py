@@ -10,8 +10,9 @@ What it does, in one invocation:
    used as given. ``silkport db upgrade`` migrates and seeds it; enterprises, trader users and API bearer
    tokens are created through the service layer (``register_enterprise``, ``create_user``, ``issue_token``);
 2. two servers, each uvicorn with 2 workers on loopback: ``silkport serve --workers 2`` (the real app) and
-   ``bench_http_bare:app`` (decode with ``DeclarationIn`` + insert the declaration row and its version row in
-   one transaction; nothing else);
+   ``bench_http_bare:app`` (decode with ``DeclarationIn`` + insert the same rows a real lodgement writes, copied
+   from one lodgement made through silkport beforehand, in one transaction; nothing else -- ``--bare minimal``:
+   only the declaration row and its version row);
 3. a warm-up of each (every worker imports, connects, loads its reference data), then ``--rounds`` rounds that
    alternate the two (AB, BA, AB...), each driving lodgements -- POST /api/v1/declarations, the 5-item
    declaration of ``bench_clearance.py``, distinct LRNs, each trader's bearer token in turn -- for at most
@@ -170,6 +171,63 @@ def lanes(url: str, prefix: str) -> dict[str, int]:
     return {f"{status}/{lane}": int(n) for status, lane, n in rows}
 
 
+#: the tables one lodgement writes (the bare endpoint's copies, see bench_http_bare.py)
+LODGEMENT_TABLES = (
+    "declarations",
+    "declaration_versions",
+    "risk_assessments",
+    "duty_assessments",
+    "declaration_status_history",
+    "audit_log",
+    "outbox",
+)
+
+
+def capture_rows(url: str, trader: Trader, path: Path) -> dict[str, int]:
+    """Lodge one declaration through silkport (in-process) and save every row it wrote, table by table, as the
+    bare endpoint's template. Returns the row count per table."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # starlette's TestClient would rather have httpx2
+        from fastapi.testclient import TestClient
+
+    from silkport.entrypoints.web.app import create_app
+
+    platform = bootstrap(Settings(database_url=url, log_level="WARNING"))
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            marks = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in LODGEMENT_TABLES}
+        content, headers = bodies("CAPTURE-", 1, [trader])[0]
+        with TestClient(create_app(platform)) as client:
+            response = client.post(PATH, content=content, headers=headers)
+        if response.status_code != 201:
+            raise SystemExit(f"the capture lodgement failed: {response.status_code} {response.text[:300]}")
+        declaration_id = response.json()["id"]
+        rows: dict[str, list[dict[str, Any]]] = {}
+        with engine.connect() as conn:
+            for table in LODGEMENT_TABLES:
+                found = conn.execute(text(f"SELECT * FROM {table}")).mappings().all()
+                if table in ("audit_log", "outbox"):  # no declaration id column: what this lodgement added
+                    found = found[marks[table] :]
+                else:
+                    key = "id" if table == "declarations" else "declaration_id"
+                    found = [r for r in found if r[key] == declaration_id]
+                rows[table] = [{k: _plain(v) for k, v in r.items()} for r in found]
+    finally:
+        engine.dispose()
+        platform.dispose()
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return {t: len(r) for t, r in rows.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value) if not isinstance(value, int | float | bool | str | list | dict | None) else value
+
+
 # ------------------------------------------------------------------------------------------ the servers
 
 
@@ -201,9 +259,9 @@ class Server:
         self.log.close()
 
 
-def start(name: str, cmd: list[str], port: int, url: str, tmp: Path) -> Server:
+def start(name: str, cmd: list[str], port: int, url: str, tmp: Path, extra_env: dict[str, str] | None = None) -> Server:
     log = (tmp / f"{name}.log").open("wb")
-    env = {**os.environ, "SILKPORT_DATABASE_URL": url}
+    env = {**os.environ, "SILKPORT_DATABASE_URL": url, **(extra_env or {})}
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     return Server(name, port, proc, log)
 
@@ -598,6 +656,13 @@ def main() -> None:
         "--phases", type=int, default=0, help="then lodge this many in-process and show where the time goes"
     )
     parser.add_argument("--traders", type=int, default=4, help="trader enterprises lodging in turn")
+    parser.add_argument(
+        "--bare",
+        choices=("same-rows", "minimal"),
+        default="same-rows",
+        help="what the bare endpoint inserts: the rows of one real lodgement (the issue's yardstick) or only the "
+        "declaration and its version",
+    )
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="the load generator's HTTP client")
     parser.add_argument(
         "--reconnect-every",
@@ -625,6 +690,18 @@ def main() -> None:
             migrate(url)
             # each server lodges for its own enterprises, so the bare rows never count in silkport's trader history
             traders = {key: create_traders(url, args.traders, key[0].upper()) for key in ("silkport", "bare")}
+            bare_env = {"SILKPORT_BENCH_BARE": args.bare}
+            if args.bare == "same-rows":
+                template = tmp / "lodgement-rows.json"
+                counts = capture_rows(url, traders["silkport"][0], template)
+                bare_env["SILKPORT_BENCH_ROWS"] = str(template)
+                console.print(
+                    f"bare endpoint: the same rows as one lodgement ({sum(counts.values())}: "
+                    + ", ".join(f"{n} {t}" for t, n in counts.items())
+                    + ")"
+                )
+            else:
+                console.print("bare endpoint: minimal (the declaration row and its version row)")
             real_port, bare_port = free_port(), free_port()
             servers = {
                 "silkport": start(
@@ -640,6 +717,7 @@ def main() -> None:
                     bare_port,
                     url,
                     tmp,
+                    bare_env,
                 ),
             }
             try:
