@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -24,7 +25,7 @@ from silkport.bootstrap import Platform
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.services import auth
 from silkport.enterprises.services import handlers as enterprise_handlers
-from silkport.entrypoints.web.freight_pages import clock_view, compliance_bars
+from silkport.entrypoints.web.freight_pages import clock_view, compliance_bars, months_up_to
 from silkport.infra.audit import AuditEntryRow
 from silkport.logistics.domain.consignment import GoodsSummary, Party
 from silkport.logistics.domain.epcis import parse_document
@@ -374,8 +375,15 @@ def test_corridor_clocks_chart_compliance_and_breaches(freight: Freight, app_cli
     assert 'data-testid="late-KSS-KG"><a' in august.text
     alerts = august.text.split('data-testid="alerts"', 1)[1].split("</section>", 1)[0]
     assert f.consignments["late"] in alerts and f.consignments["overdue"] in alerts
-    # this month (September by the zone's clock): nothing has finished yet
+    # this month (September by the zone's clock): nothing has finished yet; the trend shows August's figures
     now = c.get("/freight/corridors").text
+    trend = now.split('data-testid="trend"', 1)[1].split("</section>", 1)[0]
+    assert re.findall(r'<a href="/freight/corridors\?month=([0-9-]+)">', trend) == [
+        "2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09"
+    ]  # fmt: skip
+    assert re.findall(r'data-month="([0-9-]+)" data-share="([0-9.]+)"', trend) == [
+        ("2025-08", "0.5000"), ("2025-08", "1.0000")
+    ]  # fmt: skip
     assert 'data-testid="no-figures"' in now and "2025-09" in now and 'data-testid="next-month"' not in now
     assert c.get("/freight/corridors", params={"month": "2025-13"}).status_code == 422
     assert c.get("/freight/corridors", params={"month": "Sept"}).status_code == 422
@@ -393,6 +401,9 @@ def test_tir_list_and_a_transport_with_its_operations(freight: Freight, app_clie
     assert "CNKSS-TIR → KGFRU-TIR" in row and "CN → KG" in row and "I9/I10" in row and "100,000.00 EUR" in row
     assert rows(c.get("/freight/tir", params={"state": "declared"}).text) == []
     assert c.get("/freight/tir", params={"state": "flying"}).status_code == 422
+    for cursor in ("garbage!", "WyJ4IiwieSJd"):  # not base64 JSON; a JSON list holding no time: ["x","y"]
+        assert c.get("/freight/tir", params={"cursor": cursor}).status_code == 422
+    assert c.get("/freight/tir/no-such-transport").status_code == 404
     partial = c.get("/freight/tir", params={"state": "in_transit"}, headers={"HX-Request": "true"}).text
     assert "<html" not in partial and rows(partial) == [tid]
     page = c.get(f"/freight/tir/{tid}")
@@ -449,6 +460,11 @@ def test_every_page_is_translatable_markup_and_keeps_the_strict_csp(freight: Fre
         assert r.status_code == 200, path
         assert "script-src 'self'" in r.headers["content-security-policy"]
         assert " style=" not in r.text and "<script>" not in r.text, path
+        for language in ("zh_Hans", "ru"):  # every language renders the same page (untranslated text in English)
+            c.cookies.set("lang", language)
+            other = c.get(path)
+            assert other.status_code == 200 and len(re.findall(r"<tr data-id=", other.text)) == len(rows(r.text))
+        c.cookies.delete("lang")
 
 
 # -- the presentation's arithmetic, for any clock ----------------------------------------------------------------
@@ -500,3 +516,13 @@ def test_compliance_bars_are_proportional_to_the_share_on_time(counts: list[tupl
         assert abs(b.height - Decimal(132) * b.share) <= Decimal("0.05")
         assert b.grade == ("good" if b.share >= Decimal("0.95") else "fair" if b.share >= Decimal("0.8") else "poor")
     assert len({b.x for b in bars}) == len(bars)
+
+
+@given(st.integers(min_value=1900, max_value=2100), st.integers(min_value=1, max_value=12), st.integers(1, 30))
+def test_months_up_to_are_consecutive_and_end_with_the_month(year: int, month: int, count: int) -> None:
+    name = f"{year:04d}-{month:02d}"
+    months = months_up_to(name, count)
+    assert len(months) == count and months[-1] == name and months == sorted(months)
+    for earlier, later in pairwise(months):
+        y, m = int(earlier[:4]), int(earlier[5:])
+        assert later == (f"{y + 1:04d}-01" if m == 12 else f"{y:04d}-{m + 1:02d}")

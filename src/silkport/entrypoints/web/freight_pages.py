@@ -445,6 +445,20 @@ def compliance_bars(figures: Iterable[CorridorMonth]) -> list[ChartBar]:
     return bars
 
 
+#: months of the compliance trend on the corridor page (the chosen month and those before it)
+TREND_MONTHS = 6
+
+
+def _month_name(index: int) -> str:
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_up_to(month: str, count: int) -> list[str]:
+    """``count`` months ending with ``month`` (YYYY-MM), oldest first."""
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1
+    return [_month_name(i) for i in range(index - count + 1, index + 1)]
+
+
 def _month(value: str, now: datetime) -> tuple[str, str, str]:
     """The month asked for (default: this zone month), with the months before and after it."""
     raw = value.strip() or local(now).strftime("%Y-%m")
@@ -452,11 +466,7 @@ def _month(value: str, now: datetime) -> tuple[str, str, str]:
     if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1900:
         raise ValidationFailed(FieldError("month", _("%(value)s is not a month like 2025-09", value=repr(value))))
     index = int(found.group(1)) * 12 + int(found.group(2)) - 1
-
-    def name(i: int) -> str:
-        return f"{i // 12:04d}-{i % 12 + 1:02d}"
-
-    return name(index), name(index - 1), name(index + 1)
+    return _month_name(index), _month_name(index - 1), _month_name(index + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,6 +484,10 @@ def corridors(request: Request, viewer: CurrentViewer, uow: Uow, luow: Logistics
     chosen, previous, following = _month(month, now)
     levels = luow.service_levels
     figures = logistics.figures(luow, actor, chosen)
+    months = months_up_to(chosen, TREND_MONTHS)
+    trend: dict[str, dict[str, CorridorMonth]] = {chosen: {f.corridor: f for f in figures}}
+    for m in months[:-1]:
+        trend[m] = {f.corridor: f for f in logistics.figures(luow, actor, m)}
     breached = logistics.list_consignments(luow, actor, ConsignmentFilter(clock=SlaStatus.BREACHED), None, BREACH_LIMIT)
     breach_rows = [r for r in _rows(uow, actor, levels, breached.items, now) if r.clock.state == "breached"]
     open_rows = [r for r in breach_rows if r.clock.phase == "open"]
@@ -494,6 +508,8 @@ def corridors(request: Request, viewer: CurrentViewer, uow: Uow, luow: Logistics
         "previous": previous,
         "following": following if following <= local(now).strftime("%Y-%m") else None,
         "table": table,
+        "months": months,
+        "trend": trend,
         "bars": bars,
         "chart": {
             "width": max(420, CHART_LEFT + 16 + len(bars) * BAR_STEP),
