@@ -193,3 +193,27 @@ def test_other_roles_get_403_pages(zone: Zone, runs: TwinRuns) -> None:
     assert r.status_code == 303
     page = client.get("/twin")
     assert page.status_code == 403 and "<html" in page.text
+
+
+def test_a_run_whose_process_is_gone_reads_as_interrupted_and_stops_the_polling(zone: Zone, runs: TwinRuns) -> None:
+    """A web run left 'running' by a server that stopped must not keep the page polling forever."""
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(gone.stdout)  # a process of this host that has exited
+    folder = runs.folder / "20250901T000000-horgos-before-abcdef"
+    folder.mkdir(parents=True)
+    status = {"status": "running", "scenario": "horgos-before", "done": 1, "total": 5, "created": "2025-09-01T00:00:00",
+              "by": "analyst", "host": socket.gethostname(), "pid": pid}  # fmt: skip
+    (folder / "status.json").write_text(json.dumps(status))
+    assert runs.status(folder.name)["status"] == "interrupted"
+    elsewhere = {**status, "host": "another-host"}  # another host's process: cannot tell, still running
+    (folder / "status.json").write_text(json.dumps(elsewhere))
+    assert runs.status(folder.name)["status"] == "running"
+    (folder / "status.json").write_text(json.dumps(status))
+    _sign_in(zone)
+    partial = zone.client.get("/twin/runs", headers={"HX-Request": "true"}).text
+    assert "hx-trigger" not in partial and "Interrupted" in partial

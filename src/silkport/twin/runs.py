@@ -1,7 +1,8 @@
 """Twin runs launched from the web UI: a folder per run (status.json, figures.json, report.html), run in a thread.
 
 The CLI writes the same files (``silkport twin run --out``), so runs made either way are listed alike. A run's
-status is ``running`` (with ``done`` of ``total`` replications), ``done`` or ``failed`` (with the error).
+status is ``running`` (with ``done`` of ``total`` replications), ``done``, ``failed`` (with the error), or
+``interrupted``: it was running in a process of this host that is gone (the web server stopped meanwhile).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -49,9 +51,28 @@ class TwinRuns:
         else:  # a run written by the CLI: done if it has its figures
             done = (folder / "figures.json").is_file()
             status = {"status": "done" if done else "unknown", "scenario": None, "done": None, "total": None}
+        if status["status"] == "running" and not self._alive(run_id, status):
+            status["status"] = "interrupted"
         status["id"] = run_id
         status["has_report"] = (folder / "report.html").is_file()
         return status
+
+    def _alive(self, run_id: str, status: dict[str, Any]) -> bool:
+        """Is the process running this run still there? (Unknown for another host, or a status without a pid.)"""
+        pid, host = status.get("pid"), status.get("host")
+        if not isinstance(pid, int) or host != socket.gethostname():
+            return True
+        if pid == os.getpid():
+            if run_id in self._threads:  # launched here (its thread may be about to start)
+                return True
+            return any(t.name == f"twin-{run_id}" and t.is_alive() for t in threading.enumerate())
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
     def list(self) -> list[dict[str, Any]]:
         if not self.folder.is_dir():
@@ -103,6 +124,8 @@ class TwinRuns:
             "total": replications,
             "created": now.isoformat(),
             "by": by,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
         }
         self._write_status(folder, status)
 
