@@ -181,7 +181,7 @@ def test_new_york_convention_table_is_sourced_and_well_formed() -> None:
     assert all(len(code) == 2 and e.participant for code, e in table.items())
     assert all(e.action in {"a", "r", "d", ""} for e in table.values())
     # a date for every row, but where the only source read states party status without dates
-    status_only = {"bm", "aia", "vtac"}  # sources that state party status without a depositary date
+    status_only = {"bm", "aia", "vtac", "wipolex"}  # sources that state party status without a depositary date
     assert all(e.action_date is not None or e.in_force is not None or e.source in status_only for e in table.values())
     assert all(e.reservations is None or e.reservations <= {"reciprocity", "commercial"} for e in table.values())
     assert table["RU"].action_date == date(1960, 8, 24) and table["CH"].reservations == frozenset()
