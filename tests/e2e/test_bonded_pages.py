@@ -285,6 +285,13 @@ def test_a_stocktake_from_the_count_sheet_to_the_customs_decision(bonded: Bonded
     assert again.headers["location"] == r.headers["location"]
     rec = b.get("keeper_a", "/reports/reconciliation", **{"from": "2025-09-01", "to": "2025-09-30"})
     assert len(rec["counts"]) == 2 and len(rec["discrepancies"]) == 1
+    # a recount of the lot whose difference awaits customs is refused beside that lot (never adjusted twice)
+    sheet = page(b, "keeper_a", "/bonded/stocktake", site="HRS-ROAD")
+    recount = {"site": "HRS-ROAD", "key": re.findall(r'name="key" value="([0-9a-f]{32})"', sheet)[0],
+               "csrf_token": csrf_of(sheet), f"count-{a['id']}": "97"}  # fmt: skip
+    refused = b.client.post("/bonded/stocktake", data=recount)
+    assert refused.status_code == 422 and "awaiting the customs decision" in refused.text
+    assert f'href="#field-count-{a["id"]}"' in refused.text
     result = b.client.get(r.headers["location"]).text
     diffs = re.findall(r'data-testid="difference">([^<]+)<', result)
     assert diffs == ["-3", "0"] or sorted(diffs) == ["-3", "0"]

@@ -299,6 +299,7 @@ class BondedServicesMachine(RuleBasedStateMachine):
         self.model: dict[tuple[str, str], Decimal] = {}  # (site, lot) -> quantity held
         self.lots: list[str] = []
         self.fuel: list[str] = []
+        self.open_counts: set[str] = set()  # lots with a discrepancy awaiting the customs decision
 
     def _try(self, fn: Callable[[], Any]) -> Any:
         try:
@@ -394,9 +395,12 @@ class BondedServicesMachine(RuleBasedStateMachine):
         lot = data.draw(st.sampled_from(self.lots))
         held = self.model.get(("KSS-TIR", lot), Decimal(0))
         counted = max(held + delta, Decimal(0))
-        rows = handlers.stocktake(
-            self.platform.bonded_uow, self.actor, self.config, site="KSS-TIR", counts=[(lot, str(counted))]
-        )
+        count = [(lot, str(counted))]
+        if lot in self.open_counts:  # recounted before customs decided: refused, nothing recorded
+            with pytest.raises(DomainError, match="awaiting the customs decision"):
+                handlers.stocktake(self.platform.bonded_uow, self.actor, self.config, site="KSS-TIR", counts=count)
+            return
+        rows = handlers.stocktake(self.platform.bonded_uow, self.actor, self.config, site="KSS-TIR", counts=count)
         if counted == held:
             assert rows[0]["status"] == "agreed"
             return
@@ -406,6 +410,8 @@ class BondedServicesMachine(RuleBasedStateMachine):
         assert (result is not None) == (decision == "correction" or counted < held)
         if result is not None:
             self.model[("KSS-TIR", lot)] = counted
+        else:
+            self.open_counts.add(lot)
 
     @invariant()
     def ledger_is_sound_and_matches_the_model(self) -> None:

@@ -1037,6 +1037,11 @@ def stocktake(
             if lot_id in seen:
                 raise ValidationFailed(FieldError(f"counts[{i}].lot", "counted twice"))
             seen.add(lot_id)
+            if uow.bonded.records("count", account_id=stock.id, lot_id=lot_id, status=CountStatus.OPEN.value):
+                # a second discrepancy from the same book would be adjusted twice: customs decides the first one
+                raise ValidationFailed(
+                    FieldError(f"counts[{i}].lot", f"lot {lot_id} has a count awaiting the customs decision")
+                )
             counted = quantity(raw, f"counts[{i}].counted", positive=False)
             if counted < 0:
                 raise ValidationFailed(FieldError(f"counts[{i}].counted", "is negative"))
