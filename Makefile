@@ -35,10 +35,13 @@ format: install ## apply ruff's fixes and formatting
 	@$(VENV)/bin/ruff check --fix src tests scripts bench
 	@$(VENV)/bin/ruff format src tests scripts bench
 
+messages: install ## extract the web UI's messages and merge them into the zh_Hans and ru catalogs (docs/i18n.md)
+	@$(VENV)/bin/python scripts/messages.py
+
 lock: $(UV) ## refresh uv.lock after changing dependencies in pyproject.toml
 	@$(UV) lock
 
 clean: ## remove the virtual environments and the local database
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install demo test lint format lock clean
+.PHONY: help install demo test lint format messages lock clean

@@ -25,6 +25,7 @@ from silkport.analytics import indicators as ind
 from silkport.analytics.claims import compute_claims
 from silkport.analytics.indicators import Period
 from silkport.entrypoints.web import i18n
+from silkport.entrypoints.web.i18n import gettext
 from silkport.entrypoints.web.pages import CurrentViewer, PageRoute, is_htmx, render, templates
 from silkport.shared.actor import Actor, Role
 from silkport.shared.clock import local
@@ -37,7 +38,7 @@ ZONE_ESTABLISHED = date(2023, 11, 1)  # the default period starts with the zone
 
 def _allowed(actor: Actor) -> None:
     if actor.role not in DASHBOARD_ROLES:
-        raise PermissionDenied("the zone dashboard is for analysts and administrators")
+        raise PermissionDenied(gettext("the zone dashboard is for analysts and administrators"))
 
 
 # -- charts: geometry computed here, drawn by the template as SVG ------------------------------------------
@@ -112,7 +113,7 @@ def _params(request: Request) -> tuple[Period, str | None]:
         try:
             dates[name] = date.fromisoformat(raw)
         except ValueError:
-            errors.append(FieldError(name, f"{raw!r} is not a date like 2025-09-30"))
+            errors.append(FieldError(name, gettext("%(value)r is not a date like 2025-09-30", value=raw)))
     if errors:
         raise ValidationFailed(errors)
     return Period(dates["from"], dates["to"]), ind.check_area(q.get("area"))

@@ -42,6 +42,7 @@ from silkport.enterprises.domain.model import EnterpriseStatus
 from silkport.enterprises.services import handlers as enterprises
 from silkport.enterprises.services.ports import EnterpriseFilter
 from silkport.entrypoints.web import i18n
+from silkport.entrypoints.web.i18n import N_, gettext
 from silkport.entrypoints.web.pages import (
     CurrentViewer,
     Form,
@@ -97,7 +98,7 @@ def _text(form: FormData, name: str, limit: int = 2000) -> str:
 def _required(form: FormData, name: str, label: str) -> str:
     value = _text(form, name)
     if not value:
-        raise ValidationFailed(FieldError(name, f"{label} is required"))
+        raise ValidationFailed(FieldError(name, gettext("%(label)s is required", label=gettext(label))))
     return value
 
 
@@ -240,7 +241,7 @@ def declaration_list(
 def workbench(request: Request, viewer: CurrentViewer, uow: Uow, cuow: ClearanceUow, office: str = "") -> HTMLResponse:
     actor = viewer.actor
     if actor.role not in OFFICERS:
-        raise PermissionDenied(f"a {actor.role.label.lower()} has no customs workbench")
+        raise PermissionDenied(gettext("a %(role)s has no customs workbench", role=gettext(actor.role.label).lower()))
     now = clock_now(request)
     page = clearance.queue(cuow, actor, office or None, None, None, 200)
     rows = sorted(_rows(uow, actor, page.items, now), key=lambda r: -r.waiting)
@@ -281,41 +282,41 @@ def _avoided_bars(months: list[tuple[str, int]]) -> list[dict[str, Any]]:
 
 #: the header fields of the form, in the order a declarant fills them in, with their labels
 HEADER_FIELDS = {
-    "type": "Declaration type",
-    "declarant": "Declarant",
-    "lrn": "Your reference (LRN)",
-    "office": "Customs office",
-    "consignor.name": "Consignor",
-    "consignor.country": "Consignor country",
-    "consignor.identifier": "Consignor identifier",
-    "consignee.name": "Consignee",
-    "consignee.country": "Consignee country",
-    "transport_mode": "Mode of transport",
-    "transport_id": "Means of transport",
-    "dispatch_country": "Country of dispatch",
-    "origin_country": "Country of origin",
-    "destination_country": "Country of destination",
-    "loading_locode": "Place of loading",
-    "unloading_locode": "Place of unloading",
-    "incoterm": "Incoterm",
-    "invoice_currency": "Invoice currency",
-    "invoice_amount": "Invoice amount",
-    "freight": "Freight",
-    "insurance": "Insurance",
-    "exchange_rate": "Exchange rate",
-    "exchange_rate_date": "Rate date",
-    "invoice_reference": "Invoice number",
+    "type": N_("Declaration type"),
+    "declarant": N_("Declarant"),
+    "lrn": N_("Your reference (LRN)"),
+    "office": N_("Customs office"),
+    "consignor.name": N_("Consignor"),
+    "consignor.country": N_("Consignor country"),
+    "consignor.identifier": N_("Consignor identifier"),
+    "consignee.name": N_("Consignee"),
+    "consignee.country": N_("Consignee country"),
+    "transport_mode": N_("Mode of transport"),
+    "transport_id": N_("Means of transport"),
+    "dispatch_country": N_("Country of dispatch"),
+    "origin_country": N_("Country of origin"),
+    "destination_country": N_("Country of destination"),
+    "loading_locode": N_("Place of loading"),
+    "unloading_locode": N_("Place of unloading"),
+    "incoterm": N_("Incoterm"),
+    "invoice_currency": N_("Invoice currency"),
+    "invoice_amount": N_("Invoice amount"),
+    "freight": N_("Freight"),
+    "insurance": N_("Insurance"),
+    "exchange_rate": N_("Exchange rate"),
+    "exchange_rate_date": N_("Rate date"),
+    "invoice_reference": N_("Invoice number"),
 }
 ITEM_FIELDS = {
-    "hs_code": "HS code",
-    "description": "Description",
-    "quantity": "Quantity",
-    "unit": "Unit",
-    "gross_mass_kg": "Gross kg",
-    "net_mass_kg": "Net kg",
-    "value": "Value",
-    "origin_country": "Origin",
-    "licences": "Licences",
+    "hs_code": N_("HS code"),
+    "description": N_("Description"),
+    "quantity": N_("Quantity"),
+    "unit": N_("Unit"),
+    "gross_mass_kg": N_("Gross kg"),
+    "net_mass_kg": N_("Net kg"),
+    "value": N_("Value"),
+    "origin_country": N_("Origin"),
+    "licences": N_("Licences"),
 }
 ITEM_RE = re.compile(r"^items\[(\d{1,3})\]\.(\w+)$")
 UPPER = {
@@ -525,13 +526,16 @@ def field_label(name: str) -> str:
     """A form field's name as a reader says it: 'items[1].hs_code' -> 'Item 2 · HS code'."""
     found = ITEM_RE.match(name)
     if found:
-        return f"Item {int(found.group(1)) + 1} · {ITEM_FIELDS.get(found.group(2), found.group(2))}"
-    return HEADER_FIELDS.get(name, name.replace("_", " ").capitalize())
+        field = gettext(ITEM_FIELDS.get(found.group(2), found.group(2)))
+        return gettext("Item %(n)s · %(field)s", n=int(found.group(1)) + 1, field=field)
+    return gettext(HEADER_FIELDS.get(name, name.replace("_", " ").capitalize()))
 
 
 def _require_filer(viewer: Viewer) -> None:
     if viewer.actor.role not in FILERS:
-        raise PermissionDenied(f"a {viewer.actor.role.label.lower()} may not file declarations")
+        raise PermissionDenied(
+            gettext("a %(role)s may not file declarations", role=gettext(viewer.actor.role.label).lower())
+        )
 
 
 def _form_context(request: Request, viewer: Viewer, uow: Uow, zone_uow: ZoneUow, f: FilingForm) -> dict[str, Any]:
@@ -656,15 +660,15 @@ def declaration_create(
 # --- one declaration ---------------------------------------------------------------------------------------
 
 STAGE_LABELS = {
-    Stage.ARRIVAL: "Arrival",
-    Stage.LODGEMENT: "Lodgement",
-    Stage.ACCEPTANCE: "Acceptance",
-    Stage.RISK_ASSESSMENT: "Risk assessment",
-    Stage.DOCUMENT_CHECK: "Document check",
-    Stage.INSPECTION: "Inspection",
-    Stage.DUTY_PAYMENT: "Duty settled",
-    Stage.RELEASE: "Release",
-    Stage.EXIT: "Exit",
+    Stage.ARRIVAL: N_("Arrival"),
+    Stage.LODGEMENT: N_("Lodgement"),
+    Stage.ACCEPTANCE: N_("Acceptance"),
+    Stage.RISK_ASSESSMENT: N_("Risk assessment"),
+    Stage.DOCUMENT_CHECK: N_("Document check"),
+    Stage.INSPECTION: N_("Inspection"),
+    Stage.DUTY_PAYMENT: N_("Duty settled"),
+    Stage.RELEASE: N_("Release"),
+    Stage.EXIT: N_("Exit"),
 }
 STAGE_ORDER = {s: n for n, s in enumerate(Stage)}
 
@@ -712,7 +716,7 @@ def timeline(d: Declaration, now: datetime) -> Timeline:
     for stage, at in ordered:
         after = _minutes(steps[-1].at, at) if steps else None
         offset = _minutes(ordered[0][1], at)
-        steps.append(Step(stage, STAGE_LABELS[stage], at, after, offset))
+        steps.append(Step(stage, gettext(STAGE_LABELS[stage]), at, after, offset))
     running = d.status not in FINAL and Stage.EXIT not in d.stages
     end = now if running and Stage.RELEASE not in d.stages else (steps[-1].at if steps else now)
     total = _minutes(ordered[0][1], end) if steps else 0.0
@@ -726,7 +730,7 @@ def timeline(d: Declaration, now: datetime) -> Timeline:
     if d.settlement is Settlement.UNPAID:
         expected.append(Stage.DUTY_PAYMENT)
     expected += [Stage.RELEASE, Stage.EXIT]
-    pending = [STAGE_LABELS[s] for s in expected if s not in d.stages] if d.status not in FINAL else []
+    pending = [gettext(STAGE_LABELS[s]) for s in expected if s not in d.stages] if d.status not in FINAL else []
     return Timeline(steps, total, running, pending)
 
 
@@ -776,17 +780,17 @@ def _assignee(uow: Uow, viewer: Viewer, d: Declaration) -> str | None:
 
 
 DONE = {
-    "filed": "Declaration filed.",
-    "pay": "Duty settlement recorded.",
-    "documents": "Your documents were sent to customs.",
-    "withdraw": "Declaration withdrawn.",
-    "claim": "You claimed this declaration.",
-    "document-check": "Document check decided.",
-    "inspection": "Inspection recorded.",
-    "arrival": "Arrival of the goods confirmed.",
-    "exit": "Exit of the goods confirmed.",
-    "audit-flag": "Flagged for post-clearance audit.",
-    "release-hold": "Hold lifted.",
+    "filed": N_("Declaration filed."),
+    "pay": N_("Duty settlement recorded."),
+    "documents": N_("Your documents were sent to customs."),
+    "withdraw": N_("Declaration withdrawn."),
+    "claim": N_("You claimed this declaration."),
+    "document-check": N_("Document check decided."),
+    "inspection": N_("Inspection recorded."),
+    "arrival": N_("Arrival of the goods confirmed."),
+    "exit": N_("Exit of the goods confirmed."),
+    "audit-flag": N_("Flagged for post-clearance audit."),
+    "release-hold": N_("Hold lifted."),
 }
 
 
@@ -831,7 +835,7 @@ def _detail(
         "history": list(reversed(history)),
         "actions": allowed_actions(actor, d),
         "assignee": _assignee(uow, viewer, d),
-        "message": DONE.get(done),
+        "message": gettext(DONE[done]) if done in DONE else None,
         "error": error,
         "form_values": form_values or {},
         "findings": [Finding.CONFORM, Finding.DISCREPANCY_PENALTY, Finding.DISCREPANCY_SEIZURE],
@@ -858,16 +862,16 @@ def _pay(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, did: 
     method = _text(form, "method")
     if method not in (Settlement.PAID.value, Settlement.GUARANTEED.value):
         raise ValidationFailed(FieldError("method", "choose paid or guaranteed"))
-    reference = _required(form, "reference", "a payment or guarantee reference")
+    reference = _required(form, "reference", N_("a payment or guarantee reference"))
     clearance.settle(cuow, actor, did, Settlement(method), reference[:64])
 
 
 def _documents(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, did: str, form: FormData) -> None:
-    clearance.provide_documents(cuow, actor, did, _required(form, "note", "a note on the documents")[:1000])
+    clearance.provide_documents(cuow, actor, did, _required(form, "note", N_("a note on the documents"))[:1000])
 
 
 def _withdraw(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, did: str, form: FormData) -> None:
-    clearance.invalidate(cuow, actor, did, _required(form, "reason", "a reason")[:1000])
+    clearance.invalidate(cuow, actor, did, _required(form, "reason", N_("a reason"))[:1000])
 
 
 def _claim(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, did: str, form: FormData) -> None:
@@ -878,7 +882,7 @@ def _document_check(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceCo
     decision = _text(form, "decision")
     if decision not in ("approve", "request_documents", "reject", "inspect"):
         raise ValidationFailed(FieldError("decision", "choose approve, request documents, reject or inspect"))
-    reason = _required(form, "reason", "a reason")[:1000]
+    reason = _required(form, "reason", N_("a reason"))[:1000]
     clearance.decide_document_check(cuow, actor, did, decision, reason)
 
 
@@ -889,7 +893,7 @@ def _inspection(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig
     finding = _text(form, "finding")
     if finding not in (Finding.CONFORM, Finding.DISCREPANCY_PENALTY, Finding.DISCREPANCY_SEIZURE):
         raise ValidationFailed(FieldError("finding", "choose conform, discrepancy with penalty or seizure"))
-    note = _required(form, "note", "a note on what was found")[:2000]
+    note = _required(form, "note", N_("a note on what was found"))[:2000]
     clearance.record_inspection(cuow, actor, config, did, method=method, finding=Finding(finding), note=note)
 
 
@@ -902,11 +906,11 @@ def _exit(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, did:
 
 
 def _audit_flag(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, did: str, form: FormData) -> None:
-    clearance.flag_for_audit(cuow, actor, did, _required(form, "reason", "a reason")[:1000])
+    clearance.flag_for_audit(cuow, actor, did, _required(form, "reason", N_("a reason"))[:1000])
 
 
 def _release_hold(cuow: ClearanceUnitOfWork, actor: Actor, config: ClearanceConfig, did: str, form: FormData) -> None:
-    clearance.resolve_hold(cuow, actor, did, _required(form, "reason", "a reason")[:1000])
+    clearance.resolve_hold(cuow, actor, did, _required(form, "reason", N_("a reason"))[:1000])
 
 
 Action = Callable[[ClearanceUnitOfWork, Actor, ClearanceConfig, str, FormData], None]
@@ -926,8 +930,11 @@ ACTIONS: dict[str, Action] = {
 
 def _readable(exc: DomainError, d: Declaration | None) -> str:
     if isinstance(exc, IllegalTransition):
-        status = exc.current.replace("_", " ")
-        return f"The declaration is {status} now: that action is not possible any more. The page shows what is."
+        status = i18n.label(exc.current).lower()
+        return gettext(
+            "The declaration is %(status)s now: that action is not possible any more. The page shows what is.",
+            status=status,
+        )
     if isinstance(exc, ValidationFailed):
         return "; ".join(e.message[:1].upper() + e.message[1:] for e in exc.errors) + "."
     return exc.detail[:1].upper() + exc.detail[1:]

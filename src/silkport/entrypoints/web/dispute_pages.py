@@ -21,6 +21,7 @@ from silkport.disputes.api import _month
 from silkport.disputes.domain import model as m
 from silkport.disputes.services import handlers as h
 from silkport.disputes.services.ports import CaseFilter, DisputesUnitOfWork
+from silkport.entrypoints.web.i18n import gettext
 from silkport.entrypoints.web.pages import CurrentViewer, Form, PageRoute, choice, is_htmx, render, require_csrf
 from silkport.infra.web import service
 from silkport.shared.clock import ZONE_TZ
@@ -51,7 +52,7 @@ def case_list(
     case_status = choice("status", status, m.Status)
     code = country.strip().upper() or None
     if code is not None and not is_country(code):
-        raise ValidationFailed(FieldError("country", f"{country!r} is not an ISO 3166 alpha-2 code"))
+        raise ValidationFailed(FieldError("country", gettext("%(code)r is not an ISO 3166 alpha-2 code", code=country)))
     start, end = _month(month.strip() or None)
     page = h.list_cases(uow, viewer.actor, CaseFilter(None, case_type, case_status, code, start, end), cursor, 25)
     context: dict[str, Any] = {
@@ -98,13 +99,13 @@ def intake(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow
     try:
         case_type = choice("type", values["type"], m.CaseType)
         if case_type is None:
-            raise ValidationFailed(FieldError("type", "choose the kind of case"))
+            raise ValidationFailed(FieldError("type", gettext("choose the kind of case")))
         amount = None
         if values["amount"]:
             try:
                 amount = Decimal(values["amount"])
             except InvalidOperation as exc:
-                raise ValidationFailed(FieldError("amount", "is not a number")) from exc
+                raise ValidationFailed(FieldError("amount", gettext("is not a number"))) from exc
         own = viewer.actor.enterprise_id if viewer.actor.is_enterprise_bound else None
         parties = [
             h.PartyIn(values["claimant_name"], values["claimant_country"].upper(), m.PartyRole.CLAIMANT, own, None,
@@ -159,7 +160,7 @@ def transition(request: Request, viewer: CurrentViewer, form: Form, uow: Dispute
     require_csrf(request, form)
     target = choice("to", _text(form, "to"), m.Status)
     if target is None:
-        raise ValidationFailed(FieldError("to", "choose the next status"))
+        raise ValidationFailed(FieldError("to", gettext("choose the next status")))
     h.advance(uow, viewer.actor, case_id, target, _text(form, "note", 500))
     return RedirectResponse(f"/disputes/{case_id}?msg=Moved+to+{target.value}", status_code=303)
 
@@ -169,12 +170,14 @@ def outcome(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUo
     require_csrf(request, form)
     kind = choice("kind", _text(form, "kind"), m.OutcomeKind)
     if kind is None:
-        raise ValidationFailed(FieldError("kind", "choose the outcome"))
+        raise ValidationFailed(FieldError("kind", gettext("choose the outcome")))
     try:
         decided_on = date.fromisoformat(_text(form, "decided_on"))
         amount = Decimal(_text(form, "amount")) if _text(form, "amount") else None
     except (ValueError, InvalidOperation) as exc:
-        raise ValidationFailed(FieldError("decided_on", "give a date (YYYY-MM-DD) and a numeric amount")) from exc
+        raise ValidationFailed(
+            FieldError("decided_on", gettext("give a date (YYYY-MM-DD) and a numeric amount"))
+        ) from exc
     currency = _text(form, "currency").upper() or None
     h.record_outcome(
         uow, viewer.actor, case_id, m.Outcome(kind, decided_on, amount, currency, None, _text(form, "note", 2000))
@@ -188,7 +191,7 @@ def appoint(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUo
     require_csrf(request, form)
     role = choice("role", _text(form, "role"), m.NeutralRole)
     if role is None:
-        raise ValidationFailed(FieldError("role", "choose mediator or arbitrator"))
+        raise ValidationFailed(FieldError("role", gettext("choose mediator or arbitrator")))
     h.appoint_neutral(
         uow, viewer.actor, case_id, _text(form, "name", 200), role, _text(form, "identifier", 100) or None,
         _text(form, "independence_declaration", 4000),
@@ -204,7 +207,9 @@ def hearing(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUo
         starts = datetime.fromisoformat(_text(form, "starts_at"))
         minutes = int(_text(form, "minutes") or "60")
     except ValueError as exc:
-        raise ValidationFailed(FieldError("starts_at", "give a date and time and a number of minutes")) from exc
+        raise ValidationFailed(
+            FieldError("starts_at", gettext("give a date and time and a number of minutes"))
+        ) from exc
     if starts.tzinfo is None:
         starts = starts.replace(tzinfo=ZONE_TZ)
     h.schedule_hearing(uow, viewer.actor, case_id, starts, minutes, _text(form, "place", 200))
@@ -218,7 +223,7 @@ async def upload(request: Request, viewer: CurrentViewer, uow: DisputesUow, case
     require_csrf(request, form)
     file = form.get("file")
     if not isinstance(file, UploadFile):
-        raise ValidationFailed(FieldError("file", "choose a file"))
+        raise ValidationFailed(FieldError("file", gettext("choose a file")))
     content = await file.read(h.MAX_DOCUMENT_BYTES + 1)
     share = tuple(str(x) for x in form.getlist("shared_with") if isinstance(x, str) and x)
     await run_in_threadpool(
@@ -233,14 +238,14 @@ def _decimal(form: FormData, name: str) -> Decimal:
     try:
         return Decimal(_text(form, name))
     except InvalidOperation as exc:
-        raise ValidationFailed(FieldError(name, "is not a number")) from exc
+        raise ValidationFailed(FieldError(name, gettext("is not a number"))) from exc
 
 
 def _day(form: FormData, name: str) -> date:
     try:
         return date.fromisoformat(_text(form, name))
     except ValueError as exc:
-        raise ValidationFailed(FieldError(name, "give a date (YYYY-MM-DD)")) from exc
+        raise ValidationFailed(FieldError(name, gettext("give a date (YYYY-MM-DD)"))) from exc
 
 
 @router.post("/disputes/{case_id}/fees")

@@ -18,7 +18,7 @@ Dates and numbers are formatted for the language by Babel; instants are always s
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -30,18 +30,19 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from silkport.enterprises.domain.users import LOCALES
 from silkport.shared.clock import ZONE_TZ, local
+from silkport.shared.codes import country_name
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -225,6 +226,12 @@ def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
     return text % {"num": n, **variables}
 
 
+def pgettext(context: str, message: str, **variables: Any) -> str:
+    """``message`` in the request's language where the same English word means different things ('Freight')."""
+    text = translations(current_locale()).pgettext(context, message)
+    return text % variables if variables else text
+
+
 _ = gettext
 
 
@@ -359,9 +366,32 @@ def duration(minutes: float | None) -> str:
         return gettext("%(minutes)s min", minutes=total)
     hours, mins = divmod(total, 60)
     if hours < 24:
-        return gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=f"{mins:02d}")
+        return gettext("%(hours)s h %(minutes)s min", hours=hours, minutes=str(mins).zfill(2))
     days, hours = divmod(hours, 24)
     return gettext("%(days)s d %(hours)s h", days=days, hours=hours)
+
+
+def country(code: str | None) -> str:
+    """A country's name in the request's language (CLDR via Babel; ISO 3166 / pycountry in English)."""
+    if not code:
+        return ""
+    locale = current_locale()
+    if locale != DEFAULT_LOCALE:
+        name = Locale.parse(locale).territories.get(code.upper())
+        if name:
+            return str(name)
+    return country_name(code) or code
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekday(code: str) -> str:
+    """A day of the week ('mon'..'sun') abbreviated for the language: 'Mon', '周一', 'пн'."""
+    locale = current_locale()
+    if locale == DEFAULT_LOCALE or code not in _WEEKDAYS:
+        return code.capitalize()
+    return str(get_day_names("abbreviated", locale=locale)[_WEEKDAYS.index(code)])
 
 
 def label(value: str) -> str:
@@ -391,6 +421,7 @@ def template_context() -> dict[str, Any]:
         "locale": locale,
         "html_lang": HTML_LANG.get(locale, "en"),
         "languages": language_choices(),
+        "language_names": LANGUAGE_NAMES,
         "_": env_globals.get("_", _plain_gettext),
         "gettext": env_globals.get("gettext", _plain_gettext),
         "ngettext": env_globals.get("ngettext", _plain_ngettext),
@@ -409,18 +440,79 @@ def install(env: Environment) -> None:
     )
     for name in ("_", "gettext", "ngettext"):
         _installed_globals[name] = env.globals[name]
-    env.filters.update(
-        {
-            "zone_time": zone_time,
-            "zone_date": zone_date,
-            "zone_clock": zone_clock,
-            "day": day,
-            "number": number,
-            "money": money,
-            "figure": figure,
-            "percent": percent,
-            "duration": duration,
-            "label": label,
-            "t": translate,
-        }
+    filters: dict[str, Callable[..., str]] = {
+        "zone_time": zone_time,
+        "zone_date": zone_date,
+        "zone_clock": zone_clock,
+        "day": day,
+        "number": number,
+        "money": money,
+        "figure": figure,
+        "percent": percent,
+        "duration": duration,
+        "label": label,
+        "country": country,
+        "t": translate,
+    }
+    # a context filter is never evaluated at compile time: a constant ('{{ 179.66|number }}') would otherwise be
+    # folded into the compiled template in the language of its first render
+    env.filters.update({name: _per_request(f) for name, f in filters.items()})
+
+
+def _per_request(f: Callable[..., str]) -> Callable[..., str]:
+    @pass_context
+    def filter_(_context: Any, *args: Any, **kwargs: Any) -> str:
+        return f(*args, **kwargs)
+
+    filter_.__name__ = f.__name__
+    filter_.__doc__ = f.__doc__
+    return filter_
+
+
+#: area codes shown with |label, and other words only known at run time
+_RUNTIME_WORDS = (
+    N_("Urumqi"),
+    N_("Horgos"),
+    N_("Kashgar"),
+    N_("Urumqi Area"),
+    N_("Horgos Area"),
+    N_("Kashgar Area"),
+    N_("China (Xinjiang) Pilot Free Trade Zone"),
+)
+
+
+def runtime_messages() -> list[str]:
+    """Messages chosen at run time: the labels of the enums the pages show (|label, role and grade labels) and
+    a few words like the areas' names. ``make messages`` adds them to the template; a test checks they are all
+    translated. Enum values stay as stored; only their labels are translated."""
+    from silkport.clearance.domain import model as clearance
+    from silkport.disputes.domain import model as disputes
+    from silkport.enterprises.domain.model import CreditGrade, EnterpriseStatus, Sector
+    from silkport.shared.actor import Role
+    from silkport.zone.domain.model import Mode, PortKind
+
+    messages: list[str] = list(_RUNTIME_WORDS)
+    messages += [role.label for role in Role]
+    messages += [grade.label for grade in CreditGrade]
+    enums: tuple[Any, ...] = (
+        Sector,
+        EnterpriseStatus,
+        Mode,
+        PortKind,
+        clearance.DeclarationType,
+        clearance.TransportMode,
+        clearance.Status,
+        clearance.Lane,
+        clearance.Stage,
+        clearance.Settlement,
+        clearance.Finding,
+        disputes.CaseType,
+        disputes.Status,
+        disputes.PartyRole,
+        disputes.OutcomeKind,
+        disputes.NeutralRole,
+        disputes.Intake,
     )
+    for enum in enums:
+        messages += [str(member.value).replace("_", " ").capitalize() for member in enum]
+    return list(dict.fromkeys(messages))

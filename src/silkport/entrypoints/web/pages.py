@@ -116,11 +116,11 @@ def opening_hours(hours: OpeningHours) -> str:
         else:
             groups.append((day, day, windows))
     if len(groups) == 1 and groups[0][2]:
-        return f"Daily {', '.join(groups[0][2])}"
+        return gettext("Daily %(hours)s", hours=", ".join(groups[0][2]))
     parts = []
     for first, last, windows in groups:
-        days = first.capitalize() if first == last else f"{first.capitalize()}–{last.capitalize()}"
-        parts.append(f"{days} {', '.join(windows) if windows else 'closed'}")
+        days = i18n.weekday(first) if first == last else f"{i18n.weekday(first)}–{i18n.weekday(last)}"
+        parts.append(f"{days} {', '.join(windows) if windows else gettext('closed')}")
     return " · ".join(parts)
 
 
@@ -170,7 +170,7 @@ def navigation(actor: Actor) -> list[NavItem]:
     if role in CUSTOMS:
         items.append(NavItem("workbench", gettext("Workbench"), "/workbench"))
     if role in FREIGHT_ROLES:
-        items.append(NavItem("freight", gettext("Freight"), "/freight"))
+        items.append(NavItem("freight", i18n.pgettext("navigation", "Freight"), "/freight"))
     if role in BONDED_ROLES:
         items.append(NavItem("bonded", gettext("Bonded"), "/bonded"))
     if role in DISPUTE_ROLES:
@@ -559,19 +559,19 @@ FORM_FIELDS = (
     "credit_grade",
 )
 FIELD_LABELS = {
-    "name_en": "English name",
-    "name_zh": "Chinese name",
-    "country": "Country",
-    "uscc": "USCC",
-    "national_id": "National identifier",
-    "area": "Area",
-    "sectors": "Sectors",
-    "registration_date": "Registration date",
-    "foreign_invested": "Foreign investment",
-    "investor_countries": "Investor countries",
-    "registered_capital": "Registered capital",
-    "capital_currency": "Currency",
-    "credit_grade": "Credit grade",
+    "name_en": N_("English name"),
+    "name_zh": N_("Chinese name"),
+    "country": N_("Country"),
+    "uscc": N_("USCC"),
+    "national_id": N_("National identifier"),
+    "area": N_("Area"),
+    "sectors": N_("Sectors"),
+    "registration_date": N_("Registration date"),
+    "foreign_invested": N_("Foreign investment"),
+    "investor_countries": N_("Investor countries"),
+    "registered_capital": N_("Registered capital"),
+    "capital_currency": N_("Currency"),
+    "credit_grade": N_("Credit grade"),
 }
 
 
