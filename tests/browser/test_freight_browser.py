@@ -123,4 +123,11 @@ def test_the_operator_follows_freight_clocks_corridors_and_tir(
     assert pill is not None and pill["x"] >= 0 and pill["x"] + pill["width"] <= 390  # the clock in view, as a card
     expect(page.locator("#consignment-table thead")).to_be_hidden()
     shot(page, screenshot_dirs, "freight-overview-phone")
+    for path in (f"/freight/consignments/{f.consignments['late']}", "/freight/corridors?month=2025-08"):
+        page.goto(f"{base}{path}")
+        expect(page.locator("main h1")).to_be_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, path
+    expect(page.get_by_test_id("compliance-chart").locator("rect.fchart-bar")).to_have_count(2)
+    shot(page, screenshot_dirs, "freight-corridors-phone")
     assert not [e for e in errors if "Content Security Policy" in e], errors
