@@ -256,6 +256,24 @@ def test_the_operator_sees_its_consignments_with_their_clocks(freight: Freight, 
     ok = page.text.split(f'data-id="{f.consignments["ok"]}"', 1)[1].split("</tr>", 1)[0]
     assert "Met in 1 d 18 h" in ok
     assert "Enterprise</th>" not in page.text  # an operator sees only its own: no owner column
+    summary = page.text.split('data-testid="summary"', 1)[1]
+    counts = re.findall(
+        r'data-testid="count-(\w+)">\s*<p class="stat-label">[^<]*</p>\s*<p class="stat-value">([^<]+)<', summary
+    )
+    assert counts == [("breached", "2"), ("at_risk", "0"), ("alerts", "2")]
+    # a clock past its 48 h target but inside its 72 h limit is at risk
+    departed = f.platform.clock.now() - timedelta(hours=50)
+    risky = _book(f, "operator_a", "risky", _kss_kg("CMR-2025-0904", departed))
+    _capture(f, _event("urn:uuid:risky-1", departed, "departing", [risky], "CNKSS"))
+    page = c.get("/freight")
+    summary = page.text.split('data-testid="summary"', 1)[1]
+    counts = re.findall(
+        r'data-testid="count-(\w+)">\s*<p class="stat-label">[^<]*</p>\s*<p class="stat-value">([^<]+)<', summary
+    )
+    assert counts == [("breached", "2"), ("at_risk", "1"), ("alerts", "2")]
+    row = page.text.split(f'data-id="{risky}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-clock="at_risk"' in row and "22 h 00 min left" in row
+    assert rows(c.get("/freight", params={"clock": "at_risk"}).text) == [risky]
 
 
 def test_filters_breaches_only_and_htmx_rows(freight: Freight, app_client: TestClient) -> None:

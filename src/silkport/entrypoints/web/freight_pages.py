@@ -65,6 +65,8 @@ TransitUow = Annotated[TransitUnitOfWork, Depends(service("transit"))]
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
 PAGE_SIZE = 25
+#: the overview counts clocks and alerts up to this many (then shows "100+")
+SUMMARY_CAP = 100
 #: breached consignments read for the corridor page (newest first); more are reported as "N+"
 BREACH_LIMIT = 100
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -231,10 +233,35 @@ def consignment_list(
         "corridors": sorted(levels.values(), key=lambda lv: lv.corridor),
         "first_page": not cursor,
     }
+    if not is_htmx(request):
+        context["summary"] = _summary(luow, actor)
     template = "freight/_rows.html" if is_htmx(request) else "freight/list.html"
     response = render(request, template, context, viewer=viewer, active="freight")
     response.headers["Vary"] = "HX-Request"
     return response
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A count read up to a cap: ``text`` is '100+' when there are more."""
+
+    value: int
+    more: bool
+
+    @property
+    def text(self) -> str:
+        return f"{self.value}+" if self.more else str(self.value)
+
+
+def _summary(luow: LogisticsUnitOfWork, actor: Actor) -> dict[str, Count]:
+    """The overview's figures: clocks breached and at risk (whatever the filters), open breach alerts."""
+    out: dict[str, Count] = {}
+    for state in (SlaStatus.BREACHED, SlaStatus.AT_RISK):
+        page = logistics.list_consignments(luow, actor, ConsignmentFilter(clock=state), None, SUMMARY_CAP)
+        out[state.value] = Count(len(page.items), page.next_cursor is not None)
+    alerts = logistics.list_alerts(luow, actor, False, None, SUMMARY_CAP)
+    out["alerts"] = Count(len(alerts.items), alerts.next_cursor is not None)
+    return out
 
 
 # --- one consignment ---------------------------------------------------------------------------------------
