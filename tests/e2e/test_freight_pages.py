@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -544,3 +544,29 @@ def test_months_up_to_are_consecutive_and_end_with_the_month(year: int, month: i
     for earlier, later in pairwise(months):
         y, m = int(earlier[:4]), int(earlier[5:])
         assert later == (f"{y + 1:04d}-01" if m == 12 else f"{y:04d}-{m + 1:02d}")
+
+
+QUERY_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=40)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(["status", "corridor", "mode", "clock", "document", "cursor", "month", "state"]),
+    value=st.one_of(
+        QUERY_TEXT, st.sampled_from(["breached", "KSS-KG", "air", "2025-08", "in_transit", "WyJ4IiwieSJd"])
+    ),
+    path=st.sampled_from(["/freight", "/freight/corridors", "/freight/tir"]),
+)
+def test_any_query_is_a_page_or_a_precise_422_never_a_500(
+    signed_in_operator: TestClient, name: str, value: str, path: str
+) -> None:
+    r = signed_in_operator.get(path, params={name: value})
+    assert r.status_code in (200, 422), (path, name, value, r.status_code)
+    if r.status_code == 422:
+        assert name in r.text
+
+
+@pytest.fixture
+def signed_in_operator(freight: Freight, app_client: TestClient) -> TestClient:
+    sign_in(app_client, "operator_a")
+    return app_client
