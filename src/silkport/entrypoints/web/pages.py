@@ -118,9 +118,10 @@ def opening_hours(hours: OpeningHours) -> str:
     if len(groups) == 1 and groups[0][2]:
         return gettext("Daily %(hours)s", hours=", ".join(groups[0][2]))
     parts = []
+    closed = gettext("closed")
     for first, last, windows in groups:
         days = i18n.weekday(first) if first == last else f"{i18n.weekday(first)}–{i18n.weekday(last)}"
-        parts.append(f"{days} {', '.join(windows) if windows else gettext('closed')}")
+        parts.append(f"{days} {', '.join(windows) if windows else closed}")
     return " · ".join(parts)
 
 
