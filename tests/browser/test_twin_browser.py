@@ -96,4 +96,25 @@ def test_an_analyst_runs_a_scenario_and_reads_the_charts(
     expect(page.get_by_test_id("median")).to_contain_text("h")
     for d in screenshot_dirs:
         page.screenshot(path=str(d / "twin-report.png"), full_page=True)
+    report_url = page.url
+
+    # the manual port on the same seed, then before/after on the smart port's report
+    page.get_by_role("link", name="Digital twin").first.click()
+    page.select_option("#scenario", "horgos-before")
+    page.fill("#replications", "2")
+    page.fill("#days", "3")
+    page.get_by_test_id("launch").click()
+    newest = page.locator("[data-testid=twin-runs] tbody tr[data-run]").first
+    expect(newest.get_by_test_id("run-status")).to_have_text("Done", timeout=90_000)
+    before_id = newest.get_attribute("data-run")
+    page.goto(report_url)
+    page.select_option("#against", str(before_id))
+    page.get_by_role("button", name="Compare").click()
+    both = page.get_by_test_id("chart-before-after")
+    expect(both.locator("polyline.series")).to_have_count(2)
+    expect(page.get_by_test_id("paired")).to_contain_text("paired (common random numbers)")
+    median_row = page.get_by_test_id("comparison-table").locator("tbody tr").first
+    expect(median_row.locator("td").nth(2)).to_contain_text("-")  # the smart port clears faster
+    for d in screenshot_dirs:
+        page.screenshot(path=str(d / "twin-before-after.png"), full_page=True)
     assert not [m for m in console if "Content Security Policy" in m], console
