@@ -139,6 +139,15 @@ def test_the_ledger_lists_movements_in_order_with_running_balances_and_csv(bonde
     assert "from" in page(b, "keeper_a", "/bonded/ledger", expect=422, **{"from": "2025-13-01"})
     page(b, "keeper_b", "/bonded/ledger", expect=404, account=f"stock:{a}:HRS-ROAD")
     assert "No balance" in page(b, "keeper_b", "/bonded/ledger")
+    # weeks later, with nothing booked since, the ledger opens on the month of the latest movement
+    b.advance(clock, timedelta(days=45))
+    quiet = page(b, "keeper_a", "/bonded/ledger")
+    assert 'name="from" type="date" value="2025-09-01"' in quiet and 'value="2025-09-30"' in quiet
+    assert re.findall(r'data-testid="balance">([^<]+)<', quiet.split("Stock at HRS-ROAD", 1)[1])[:3] == [
+        "1,000",
+        "700",
+        "500",
+    ]
 
 
 def test_a_lot_page_shows_its_movements_and_status_history_and_is_not_found_by_strangers(bonded: Bonded) -> None:
@@ -162,7 +171,7 @@ def test_a_lot_page_shows_its_movements_and_status_history_and_is_not_found_by_s
     page(b, "keeper_a", "/bonded/lots/no-such-lot", expect=404)
 
 
-def test_the_uplift_form_shows_field_errors_and_never_records_twice(bonded: Bonded) -> None:
+def test_the_uplift_form_shows_field_errors_and_never_records_twice(bonded: Bonded, clock: FixedClock) -> None:
     b = bonded
     fuel(b, "keeper_b", "30000")
     airline = b.zone.enterprise_b
@@ -225,6 +234,10 @@ def test_the_uplift_form_shows_field_errors_and_never_records_twice(bonded: Bond
     assert "KC852" in rows_of(page(b, "officer", "/bonded/fuel", month="2025-09"), "uplifts")
     assert "No uplift in this month" in page(b, "officer", "/bonded/fuel", month="2025-08")
     page(b, "officer", "/bonded/fuel", expect=422, month="2025-9x")
+    # in a later month without uplifts, the page opens on the latest month that has some
+    b.advance(clock, timedelta(days=40))
+    assert "KC852" in rows_of(page(b, "airline_b", "/bonded/fuel"), "uplifts")
+    assert "Uplifts in 2025-09" in page(b, "airline_b", "/bonded")
 
 
 def test_maintenance_pages_list_work_orders_and_the_parts_installed_and_removed(bonded: Bonded) -> None:

@@ -230,6 +230,23 @@ class SqlBondedRepository:
             q = q.where(BondedMovementRow.at < end)
         return [self._movement(r) for r in self.s.scalars(q)]
 
+    def last_movement_at(self, owner_id: str | None, before: datetime) -> datetime | None:
+        """When the owner's (everyone's) latest movement before ``before`` was booked."""
+        q = select(func.max(BondedMovementRow.at)).where(BondedMovementRow.at < before)
+        if owner_id is not None:
+            q = q.where(BondedMovementRow.owner_id == owner_id)
+        at: datetime | None = self.s.scalar(q)
+        return at
+
+    def last_uplift_month(self, enterprise_id: str | None) -> str | None:
+        """The latest month with an uplift of the enterprise (as supplier or airline), of anyone's when None."""
+        u = BondedUpliftRow
+        q = select(func.max(u.month))
+        if enterprise_id is not None:
+            q = q.where((u.supplier_id == enterprise_id) | (u.airline_id == enterprise_id))
+        month: str | None = self.s.scalar(q)
+        return month
+
     def movements_of_lot(self, lot_id: str, limit: int = 5000) -> list[Movement]:
         """The movements with a posting of the lot, oldest first."""
         touching = select(BondedPostingRow.movement_id).where(BondedPostingRow.lot_id == lot_id)

@@ -106,7 +106,7 @@ def overview(uow: BondedUnitOfWork, actor: Actor, config: BondedConfig) -> Overv
     owner = visible_owner(actor)
     with uow:
         today = _today(uow)
-        month = today.strftime("%Y-%m")
+        month = month_of("", today, uow.bonded.last_uplift_month(actor.enterprise_id))
         holdings: list[Holding] = []
         sites: dict[str, Site] = {}
         value: dict[str, Decimal] = defaultdict(Decimal)
@@ -183,8 +183,12 @@ class Ledger:
     truncated: bool  # more movements in the period than one page reads
 
 
-def period(start: date | None, end: date | None, today: date) -> tuple[date, date]:
-    """The period a ledger page shows: the given days, by default the current month up to today."""
+def period(start: date | None, end: date | None, today: date, last: date | None = None) -> tuple[date, date]:
+    """The period a ledger page shows: the given days; by default the month of the latest movement (``last``,
+    the current month when there is none) up to its end or today."""
+    if start is None and end is None and last is not None and last < today.replace(day=1):
+        start = last.replace(day=1)
+        end = (start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     end = end or today
     start = start or end.replace(day=1)
     if end < start:
@@ -201,7 +205,12 @@ def ledger(
     of the viewer, or the one asked for (any kind, a contra account included)."""
     owner = visible_owner(actor)
     with uow:
-        first, last = period(start, end, _today(uow))
+        today = _today(uow)
+        latest = None
+        if start is None and end is None:
+            at = uow.bonded.last_movement_at(owner, datetime.combine(today + timedelta(days=1), time(), UTC))
+            latest = _aware(at).date() if at is not None else None
+        first, last = period(start, end, today, latest)
         begin = datetime.combine(first, time(), UTC)
         finish = datetime.combine(last + timedelta(days=1), time(), UTC)
         accounts = uow.bonded.accounts(owner)
@@ -304,9 +313,11 @@ def _visible_uplifts(uow: BondedUnitOfWork, actor: Actor, month: str) -> list[di
     return sorted(rows.values(), key=lambda r: (_aware(r["at"]), r["id"]))
 
 
-def month_of(value: str, today: date) -> str:
+def month_of(value: str, today: date, latest: str | None = None) -> str:
+    """The month asked for; by default the current one, or the latest with an uplift when that is earlier."""
     if not value:
-        return today.strftime("%Y-%m")
+        current = today.strftime("%Y-%m")
+        return latest if latest is not None and latest < current else current
     try:
         return datetime.strptime(value, "%Y-%m").replace(tzinfo=UTC).strftime("%Y-%m")
     except ValueError:
@@ -320,7 +331,8 @@ def uplifts(
     duty paid (domestic) or suspended (international); and whether the list was cut."""
     visible_owner(actor)
     with uow:
-        wanted = month_of(month, _today(uow))
+        latest = None if month else uow.bonded.last_uplift_month(actor.enterprise_id)
+        wanted = month_of(month, _today(uow), latest)
         rows = list(reversed(_visible_uplifts(uow, actor, wanted)))
         cut = len(rows) > UPLIFT_LIMIT
         out = []
