@@ -261,3 +261,13 @@ def test_the_twins_sampling_test_is_the_rulebooks(declaration_id: str, book: str
     assert np.array_equal(lanes_fast, lanes_exact)
     expected = [sampling_draw(x, rb.version) < rb.random_rate for x in ids]
     assert sampled_ids(rb, ids) == expected
+
+
+@pytest.mark.parametrize("rate", ["0", "0.5", "0.999", "1"])
+def test_the_sampling_test_at_the_edges_of_the_rate(rate: str) -> None:
+    import dataclasses
+    from decimal import Decimal
+
+    rb = dataclasses.replace(load_scenario("horgos-smart-port").rulebook, random_rate=Decimal(rate))
+    ids = [f"7-3-{i}" for i in range(400)]
+    assert sampled_ids(rb, ids) == [sampling_draw(x, rb.version) < rb.random_rate for x in ids]

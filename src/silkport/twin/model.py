@@ -117,10 +117,13 @@ _ID_FREE_KINDS = frozenset(RuleKind) - {RuleKind.RANDOM}
 def sampled_ids(rulebook: Rulebook, ids: list[str]) -> list[bool]:
     """Which declarations the rulebook's random sample picks: the engine's own test (the first 8 bytes of
     sha256("{id}|{version}") below ``random_threshold``, i.e. ``sampling_draw(id, version) < random_rate``)."""
-    suffix = f"|{rulebook.version}"
     limit = rulebook.random_threshold
+    if limit <= 0 or limit >= 1 << 64:  # nobody, or everybody (the first 8 bytes are below 2**64)
+        return [limit > 0] * len(ids)
+    below = limit.to_bytes(8, "big")  # 8 big-endian bytes compare as the numbers they spell
+    suffix = f"|{rulebook.version}"
     sha = hashlib.sha256
-    return [int.from_bytes(sha((x + suffix).encode()).digest()[:8], "big") < limit for x in ids]
+    return [sha((x + suffix).encode()).digest()[:8] < below for x in ids]
 
 
 def decide_lanes(
