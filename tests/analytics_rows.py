@@ -16,7 +16,7 @@ from silkport.bonded.adapters.orm import (
     BondedMovementRow,
     BondedUpliftRow,
 )
-from silkport.clearance.adapters.orm import DeclarationRow, DeclarationVersionRow, RulebookRow
+from silkport.clearance.adapters.orm import DeclarationRow, DeclarationVersionRow, RulebookRow, StatusHistoryRow
 from silkport.enterprises.adapters.orm import EnterpriseRow, EnterpriseSectorRow
 from silkport.logistics.adapters.modes_orm import AwbLoadRow, FlightRow, VehicleExportRow
 from silkport.logistics.adapters.orm import ConsignmentRow
@@ -107,7 +107,20 @@ class Rows:
         content = {"dispatch_country": partner if kind == "import" else "CN"}
         content["destination_country"] = "CN" if kind == "import" else partner
         self.s.add(DeclarationVersionRow(declaration_id=did, version=1, content=content, at=lodged, actor="t"))
+        # the status changes the clearance services record (what the analytics' read models follow)
+        self.status_change(did, "draft", "lodged", lodged)
+        if released is not None:
+            self.status_change(did, "cleared", "released", released)
+        if stages and "exit" in stages:
+            self.status_change(did, "released", "exited", stages["exit"])
         return did
+
+    def status_change(self, declaration_id: str, before: str, after: str, at: datetime) -> None:
+        self.s.add(
+            StatusHistoryRow(
+                declaration_id=declaration_id, at=at, actor="t", from_status=before, to_status=after, reason=None
+            )
+        )
 
     def flight(self, day: date, awb_kg: list[str], origin: str = "URC", destination: str = "ALA") -> str:
         fid = self._id("fl")

@@ -263,6 +263,23 @@ def test_same_figures_on_sqlite_and_postgresql(platform: Platform, pg_platform: 
     assert results[0] == results[1]
 
 
+def record_amendment(session: Session, platform: Platform, declaration_id: str) -> None:
+    """The audit entry the clearance service records with an amendment (what the read models follow)."""
+    from silkport.infra.audit import SqlAuditTrail
+    from silkport.shared.actor import SYSTEM
+
+    trail = SqlAuditTrail(session, platform.clock)
+    trail.record(
+        actor=SYSTEM,
+        action="declaration.amended",
+        object_type="declaration",
+        object_id=declaration_id,
+        before=None,
+        after=None,
+    )
+    trail.seal()
+
+
 def test_partner_read_model_follows_new_declarations_and_amendments(platform: Platform) -> None:
     from sqlalchemy import select, update
 
@@ -291,6 +308,7 @@ def test_partner_read_model_follows_new_declarations_and_amendments(platform: Pl
             )
         )
         s.execute(update(DeclarationRow).where(DeclarationRow.id == export).values(version=2))
+        record_amendment(s, platform, str(export))
         s.commit()
     with platform.session_factory() as s:
         rows = {p.country: p.total_cny for p in ind.bilateral_trade(s, JAN_SEP, "KASHGAR")}

@@ -44,6 +44,29 @@ class ClaimResult:
     note: str
 
 
+@dataclass(frozen=True, slots=True)
+class ScaledBack:
+    """A figure of a scaled-down demo brought back to the article's scale: ``value`` = computed / ``factor``."""
+
+    factor: Decimal  # the share of the article's volume the demo generated for this figure (1 for ratios, times)
+    value: Decimal | None
+    difference_pct: Decimal | None  # (scaled back - article) / article, in %
+
+    @property
+    def scaled(self) -> bool:
+        return self.factor != 1
+
+
+def scale_back(result: ClaimResult, factor: Decimal) -> ScaledBack:
+    """Divide the computed figure by the demo's factor (kept to the computed figure's decimal places)."""
+    if factor <= 0:
+        raise ValueError(f"scale factor {factor} is not positive")
+    value = result.computed_value
+    if value is not None and factor != 1:
+        value = (value / factor).quantize(Decimal(1).scaleb(value.as_tuple().exponent))  # type: ignore[arg-type]
+    return ScaledBack(factor, value, stats.difference_pct(value, result.article_value))
+
+
 TWO_YEARS = Period(date(2023, 11, 1), date(2025, 9, 30))
 JAN_SEP_2025 = Period(date(2025, 1, 1), date(2025, 9, 30))
 JAN_AUG_2025 = Period(date(2025, 1, 1), date(2025, 8, 31))

@@ -13,6 +13,7 @@ import silkport.analytics.facts  # noqa: F401  (its table is on the metadata too
 from silkport.bonded.adapters.orm import BondedUpliftRow
 from silkport.clearance.adapters.orm import DeclarationRow
 from silkport.logistics.adapters.modes_orm import VehicleExportRow
+from silkport.logistics.adapters.orm import ConsignmentRow
 
 #: foreign trade and its months: released declarations by time, type, office and value
 DECLARATIONS_RELEASED = Index(
@@ -34,4 +35,13 @@ VEHICLE_EXITS = Index(
 #: bonded fuel uplifts by time
 UPLIFTS_AT = Index("ix_analytics_bonded_uplifts_at", BondedUpliftRow.at, BondedUpliftRow.quantity, BondedUpliftRow.duty)
 
-ALL = (DECLARATIONS_RELEASED, VEHICLE_EXITS, UPLIFTS_AT)
+#: delivery compliance: consignments by the instant their delivery clock finished (migration 0013)
+CLOCKS_FINISHED = Index(
+    "ix_analytics_consignments_clock",
+    ConsignmentRow.clock_finished_at,
+    ConsignmentRow.corridor,
+    ConsignmentRow.clock_status,
+    ConsignmentRow.clock_started_at,
+)
+
+ALL = (DECLARATIONS_RELEASED, VEHICLE_EXITS, UPLIFTS_AT, CLOCKS_FINISHED)

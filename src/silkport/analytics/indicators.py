@@ -20,11 +20,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from silkport.analytics import stats
-from silkport.analytics.facts import DeclarationCountriesRow, catch_up
+from silkport.analytics import readmodel, sqltime, stats
+from silkport.analytics.facts import ClearanceCountRow, DeclarationCountriesRow, TradeCountRow, VehicleCountRow
+from silkport.analytics.readmodel import catch_up
 from silkport.analytics.reference import References, load_references
 from silkport.bonded.adapters.orm import BondedAccountRow, BondedBalanceRow, BondedLotRow, BondedUpliftRow
 from silkport.clearance.adapters.orm import DeclarationRow, RulebookRow
@@ -115,15 +116,13 @@ def _date_month(session: Session, column: Any) -> ColumnElement[str]:
 
 def _seconds(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
     """Whole seconds from ``earlier`` to ``later`` (rounded), computed by the database."""
-    if _dialect(session) == "postgresql":
-        return func.round(func.extract("epoch", later - earlier))
-    return func.round((func.julianday(later) - func.julianday(earlier)) * 86400.0)
+    return sqltime.seconds(_dialect(session), later, earlier)
 
 
 def _minutes(session: Session, later: Any, earlier: Any) -> ColumnElement[Any]:
     """Whole minutes from ``earlier`` to ``later`` (whole seconds first, then to the nearest minute, half up),
     in integer arithmetic so that both databases round alike."""
-    return (cast(_seconds(session, later, earlier), Integer) + 30) // 60
+    return sqltime.minutes(_dialect(session), later, earlier)
 
 
 def _dec(value: object) -> Decimal:
@@ -208,19 +207,39 @@ def _trade_where(period: Period, area: str | None) -> list[ColumnElement[bool]]:
     return where
 
 
+def _fen(value: int) -> Decimal:
+    return Decimal(value).scaleb(-2)
+
+
+def _trade_filters(area: str | None) -> list[ColumnElement[bool]]:
+    return [TradeCountRow.office.in_(_offices_of(area))] if area else []
+
+
 def foreign_trade(
-    session: Session, period: Period, area: str | None = None, references: References | None = None
+    session: Session,
+    period: Period,
+    area: str | None = None,
+    references: References | None = None,
+    read_model: bool = True,
 ) -> TradeFigures:
     """Customs value (CNY) of the import and export declarations released in the period, and its share of
-    Xinjiang's foreign trade when the region's total for the period is configured."""
-    where = _trade_where(period, area)
-    month = _local_month(session, DeclarationRow.release_at)
-    # one pass: (type, month) groups, summed here
-    rows = session.execute(
-        select(DeclarationRow.type, month, func.count(), func.sum(DeclarationRow.customs_value_cny))
-        .where(*where)
-        .group_by(DeclarationRow.type, month)
-    ).all()
+    Xinjiang's foreign trade when the region's total for the period is configured.
+
+    Read from the trade read model (``analytics_trade_counts``, caught up first); ``read_model=False`` sums
+    the declarations themselves (the definition the read model is tested against)."""
+    rows: Sequence[tuple[str, str, int, Any]]
+    if read_model:
+        catch_up(session)
+        counted = readmodel.trade_counts(session, period.start, period.end, _trade_filters(area))
+        rows = [(kind, m, n, _fen(fen)) for kind, m, n, fen in counted]
+    else:
+        month = _local_month(session, DeclarationRow.release_at)
+        # one pass: (type, month) groups, summed here
+        rows = session.execute(
+            select(DeclarationRow.type, month, func.count(), func.sum(DeclarationRow.customs_value_cny))
+            .where(*_trade_where(period, area))
+            .group_by(DeclarationRow.type, month)
+        ).all()
     values: dict[str, Decimal] = defaultdict(Decimal)
     months: dict[str, Decimal] = defaultdict(Decimal)
     count = 0
@@ -259,23 +278,33 @@ class PartnerTrade:
 
 
 def bilateral_trade(
-    session: Session, period: Period, area: str | None = None, partner: str | None = None
+    session: Session, period: Period, area: str | None = None, partner: str | None = None, read_model: bool = True
 ) -> list[PartnerTrade]:
     """Trade by partner country: the country of dispatch of an import, the country of destination of an
     export (as the current version of the declaration states it), largest first."""
     catch_up(session)
-    f = DeclarationCountriesRow
-    country = case((DeclarationRow.type == "import", f.dispatch_country), else_=f.destination_country)
-    query = (
-        select(country, DeclarationRow.type, func.count(), func.sum(DeclarationRow.customs_value_cny))
-        .join(f, and_(f.declaration_id == DeclarationRow.id, f.version == DeclarationRow.version))
-        .where(*_trade_where(period, area))
-        .group_by(country, DeclarationRow.type)
-    )
-    if partner:
-        query = query.where(country == partner.upper())
+    rows: Sequence[tuple[Any, str, int, Any]]
+    if read_model:
+        filters = _trade_filters(area)
+        if partner:
+            filters.append(TradeCountRow.partner == partner.upper())
+        counted = readmodel.trade_counts(session, period.start, period.end, filters, by_partner=True)
+        # a version naming no country is counted under "" (and shown as the direct query shows it: "None")
+        rows = [(code or None, kind, n, _fen(fen)) for kind, code, n, fen in counted]
+    else:
+        f = DeclarationCountriesRow
+        country = case((DeclarationRow.type == "import", f.dispatch_country), else_=f.destination_country)
+        query = (
+            select(country, DeclarationRow.type, func.count(), func.sum(DeclarationRow.customs_value_cny))
+            .join(f, and_(f.declaration_id == DeclarationRow.id, f.version == DeclarationRow.version))
+            .where(*_trade_where(period, area))
+            .group_by(country, DeclarationRow.type)
+        )
+        if partner:
+            query = query.where(country == partner.upper())
+        rows = session.execute(query).all()
     acc: dict[str, list[Any]] = defaultdict(lambda: [0, ZERO, ZERO])
-    for code, kind, n, value in session.execute(query).all():
+    for code, kind, n, value in rows:
         entry = acc[str(code)]
         entry[0] += int(n)
         entry[1 if kind == "import" else 2] += _dec(value)
@@ -350,19 +379,30 @@ class VehicleFigures:
     by_month: dict[str, int]
 
 
-def vehicle_exports(session: Session, period: Period, area: str | None = None) -> VehicleFigures:
-    """Commercial vehicles exported in the period (by exit date), by make, destination and month."""
-    where = [_dates_between(VehicleExportRow.exit_date, period)]
-    if area:
-        where.append(VehicleExportRow.exit_port.in_(select(PortRow.locode).where(PortRow.area_code == area)))
+def vehicle_exports(
+    session: Session, period: Period, area: str | None = None, read_model: bool = True
+) -> VehicleFigures:
+    """Commercial vehicles exported in the period (by exit date), by make, destination and month.
 
-    v = VehicleExportRow
-    # one pass: (month, make, destination) groups (a few thousand at most), added up here
-    rows = session.execute(
-        select(v.exit_month, v.make, v.destination, func.count())
-        .where(*where)
-        .group_by(v.exit_month, v.make, v.destination)
-    ).all()
+    Read from the vehicle read model (``analytics_vehicle_counts``, caught up first); ``read_model=False``
+    counts the vehicle exports themselves."""
+    ports = select(PortRow.locode).where(PortRow.area_code == area)
+    rows: Sequence[tuple[str, str, str, int]]
+    if read_model:
+        catch_up(session)
+        filters = [VehicleCountRow.exit_port.in_(ports)] if area else []
+        rows = readmodel.vehicle_counts(session, period.start, period.end, filters)
+    else:
+        v = VehicleExportRow
+        where = [_dates_between(v.exit_date, period)]
+        if area:
+            where.append(v.exit_port.in_(ports))
+        # one pass: (month, make, destination) groups (a few thousand at most), added up here
+        rows = session.execute(
+            select(v.exit_month, v.make, v.destination, func.count())
+            .where(*where)
+            .group_by(v.exit_month, v.make, v.destination)
+        ).all()
     months: dict[str, int] = defaultdict(int)
     makes: dict[str, int] = defaultdict(int)
     destinations: dict[str, int] = defaultdict(int)
@@ -377,13 +417,8 @@ def vehicle_exports(session: Session, period: Period, area: str | None = None) -
 
 
 # -- clearance times -----------------------------------------------------------------------------------------
-STAGES: tuple[tuple[str, str, str], ...] = (
-    # name, from column, to column
-    ("lodgement_to_acceptance", "lodgement_at", "acceptance_at"),
-    ("acceptance_to_risk", "acceptance_at", "risk_assessment_at"),
-    ("risk_to_release", "risk_assessment_at", "release_at"),
-    ("release_to_exit", "release_at", "exit_at"),
-)
+#: (name, from column, to column): lodgement->acceptance, acceptance->risk, risk->release, release->exit
+STAGES = readmodel.STAGES
 
 
 @dataclass(frozen=True, slots=True)
@@ -462,10 +497,11 @@ def _add(into: dict[int, int], minutes: int, count: int) -> None:
     into[minutes] = into.get(minutes, 0) + count
 
 
-def clearance_times(
-    session: Session, period: Period, area: str | None = None, office: str | None = None, stages: bool = True
-) -> ClearanceFigures:
-    """``stages=False`` skips the per-stage durations (one pass over the declarations instead of five)."""
+def _clearance_direct(
+    session: Session, period: Period, area: str | None, office: str | None, stages: bool
+) -> tuple[list[tuple[str, str, str, int, int]], dict[str, dict[int, int]]]:
+    """The clearance read model's rows computed straight from the declarations: (office, lane, rulebook,
+    minutes, count) of the clearance times, and stage -> minutes -> count."""
     d = DeclarationRow
     start = case((and_(d.arrival_at.is_not(None), d.arrival_at > d.lodgement_at), d.arrival_at), else_=d.lodgement_at)
     where = [d.release_at.is_not(None), d.lodgement_at.is_not(None), _between(d.release_at, period)]
@@ -473,8 +509,7 @@ def clearance_times(
         where.append(d.office_code.in_(_offices_of(area)))
     if office:
         where.append(d.office_code == office)
-    # durations in whole minutes, grouped in the database: the rows returned are (group, minutes, count),
-    # a few thousand whatever the number of declarations; percentiles are exact over whole minutes
+    # durations in whole minutes, grouped in the database: the rows returned are (group, minutes, count)
     total = _minutes(session, d.release_at, start)
     rows = session.execute(
         select(
@@ -487,24 +522,56 @@ def clearance_times(
         .where(*where)
         .group_by(d.office_code, d.lane, d.rulebook_version, total)
     ).all()
-    by_port: dict[str, dict[int, int]] = defaultdict(dict)
-    by_lane: dict[str, dict[int, int]] = defaultdict(dict)
-    by_book: dict[str, dict[int, int]] = defaultdict(dict)
-    everything: dict[int, int] = {}
-    for port, lane, book, minutes, n in rows:
-        m, c = int(minutes), int(n)
-        _add(everything, m, c)
-        _add(by_port[port], m, c)
-        _add(by_lane[lane], m, c)
-        _add(by_book[book], m, c)
-    stage_rows = []
+    by_stage: dict[str, dict[int, int]] = {}
     for name, a, b in STAGES if stages else ():
         ca, cb = getattr(d, a), getattr(d, b)
         stage = _minutes(session, cb, ca)
         counted = session.execute(
             select(stage, func.count()).where(*where, ca.is_not(None), cb.is_not(None)).group_by(stage)
         ).all()
-        stage_rows.append(minute_distribution(name, {int(m): int(c) for m, c in counted}))
+        by_stage[name] = {int(m): int(n) for m, n in counted}
+    return [(str(o), str(la), str(bk), int(m), int(n)) for o, la, bk, m, n in rows], by_stage
+
+
+def clearance_times(
+    session: Session,
+    period: Period,
+    area: str | None = None,
+    office: str | None = None,
+    stages: bool = True,
+    read_model: bool = True,
+) -> ClearanceFigures:
+    """``stages=False`` skips the per-stage durations.
+
+    Read from the clearance read model (``analytics_clearance_counts``, caught up first: a few thousand rows
+    per month whatever the number of declarations); ``read_model=False`` runs the same figures as grouped
+    queries over every released declaration of the period (the definition the read model is tested against).
+    """
+    if read_model:
+        catch_up(session)
+        c = ClearanceCountRow
+        filters: list[ColumnElement[bool]] = []
+        if area:
+            filters.append(c.office.in_(_offices_of(area)))
+        if office:
+            filters.append(c.office == office)
+        rows: Sequence[tuple[str, str, str, int, int]] = readmodel.clearance_counts(
+            session, period.start, period.end, filters
+        )
+        by_stage = readmodel.stage_counts(session, period.start, period.end, filters) if stages else {}
+    else:
+        rows, by_stage = _clearance_direct(session, period, area, office, stages)
+    by_port: dict[str, dict[int, int]] = defaultdict(dict)
+    by_lane: dict[str, dict[int, int]] = defaultdict(dict)
+    by_book: dict[str, dict[int, int]] = defaultdict(dict)
+    everything: dict[int, int] = {}
+    for port, lane, book, minutes, n in rows:
+        m, k = int(minutes), int(n)
+        _add(everything, m, k)
+        _add(by_port[port], m, k)
+        _add(by_lane[lane], m, k)
+        _add(by_book[book], m, k)
+    stage_rows = [minute_distribution(name, by_stage.get(name, {})) for name, _, _ in STAGES] if stages else []
     published: dict[str, datetime] = {}
     books = select(RulebookRow.version, RulebookRow.published_at).where(RulebookRow.version.in_(by_book))
     for row in session.execute(books):
@@ -543,13 +610,21 @@ class CorridorCompliance:
     p90_hours: Decimal | None
 
 
-def delivery_compliance(session: Session, period: Period, corridor: str | None = None) -> list[CorridorCompliance]:
+def delivery_compliance(
+    session: Session, period: Period, corridor: str | None = None, in_database: bool = True
+) -> list[CorridorCompliance]:
     """Per corridor: the consignments whose delivery clock finished in the period, how many on time, and
-    the clock's duration (start to finish)."""
+    the clock's duration (start to finish).
+
+    The percentiles are ranked in the database (a window over the covering index of migration 0013: two
+    rows per corridor come back instead of every consignment); ``in_database=False`` fetches every duration
+    and ranks them here (the definition the ranked query is tested against)."""
     c = ConsignmentRow
     where = [c.corridor.is_not(None), c.clock_finished_at.is_not(None), _between(c.clock_finished_at, period)]
     if corridor:
         where.append(c.corridor == corridor)
+    if in_database:
+        return _delivery_ranked(session, where)
     rows = session.execute(
         select(
             c.corridor,
@@ -576,6 +651,58 @@ def delivery_compliance(session: Session, period: Period, corridor: str | None =
                 stats.share_pct(Decimal(on_time), Decimal(len(items))),
                 stats.hours(stats.nearest_rank(durations, 50)),
                 stats.hours(stats.nearest_rank(durations, 90)),
+            )
+        )
+    return out
+
+
+def _delivery_ranked(session: Session, where: Sequence[ColumnElement[bool]]) -> list[CorridorCompliance]:
+    c = ConsignmentRow
+    totals = session.execute(
+        select(
+            c.corridor,
+            func.count(),
+            func.coalesce(func.sum(case((c.clock_status == "on_time", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((c.clock_status == "breached", 1), else_=0)), 0),
+        )
+        .where(*where)
+        .group_by(c.corridor)
+    ).all()
+    durations = (
+        select(c.corridor.label("corridor"), _seconds(session, c.clock_finished_at, c.clock_started_at).label("secs"))
+        .where(*where, c.clock_started_at.is_not(None))
+        .subquery()
+    )
+    ranked = select(
+        durations.c.corridor,
+        durations.c.secs,
+        func.row_number().over(partition_by=durations.c.corridor, order_by=durations.c.secs).label("rn"),
+        func.count().over(partition_by=durations.c.corridor).label("n"),
+    ).subquery()
+    rank50 = (50 * ranked.c.n + 99) // 100  # nearest rank: ceil(p * n / 100), at least 1 since n >= 1
+    rank90 = (90 * ranked.c.n + 99) // 100
+    picked: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, secs, rn, n50, n90 in session.execute(
+        select(ranked.c.corridor, ranked.c.secs, ranked.c.rn, rank50, rank90).where(
+            or_(ranked.c.rn == rank50, ranked.c.rn == rank90)
+        )
+    ).all():
+        if rn == n50:
+            picked[name]["p50"] = int(secs)
+        if rn == n90:
+            picked[name]["p90"] = int(secs)
+    out = []
+    for name, finished, on_time, breached in sorted(totals, key=lambda r: str(r[0])):
+        p = picked.get(name, {})
+        out.append(
+            CorridorCompliance(
+                name,
+                int(finished),
+                int(on_time),
+                int(breached),
+                stats.share_pct(Decimal(int(on_time)), Decimal(int(finished))),
+                stats.hours(p.get("p50")),
+                stats.hours(p.get("p90")),
             )
         )
     return out
