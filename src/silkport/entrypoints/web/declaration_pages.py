@@ -241,7 +241,7 @@ def declaration_list(
 def workbench(request: Request, viewer: CurrentViewer, uow: Uow, cuow: ClearanceUow, office: str = "") -> HTMLResponse:
     actor = viewer.actor
     if actor.role not in OFFICERS:
-        raise PermissionDenied(gettext("a %(role)s has no customs workbench", role=gettext(actor.role.label).lower()))
+        raise PermissionDenied(gettext("a %(role)s has no customs workbench", role=i18n.in_sentence(actor.role.label)))
     now = clock_now(request)
     page = clearance.queue(cuow, actor, office or None, None, None, 200)
     rows = sorted(_rows(uow, actor, page.items, now), key=lambda r: -r.waiting)
@@ -534,7 +534,7 @@ def field_label(name: str) -> str:
 def _require_filer(viewer: Viewer) -> None:
     if viewer.actor.role not in FILERS:
         raise PermissionDenied(
-            gettext("a %(role)s may not file declarations", role=gettext(viewer.actor.role.label).lower())
+            gettext("a %(role)s may not file declarations", role=i18n.in_sentence(viewer.actor.role.label))
         )
 
 

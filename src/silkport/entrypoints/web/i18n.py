@@ -399,6 +399,13 @@ def label(value: str) -> str:
     return gettext(str(value).replace("_", " ").capitalize())
 
 
+def in_sentence(label_text: str) -> str:
+    """A translated label inside a sentence: lower-case in English ('a trader may not ...'), as is in Chinese and
+    Russian (abbreviations such as «Участник ВЭД» keep their capitals)."""
+    text = gettext(label_text)
+    return text.lower() if current_locale() == DEFAULT_LOCALE else text
+
+
 def translate(value: str | None) -> str:
     """A message chosen at run time (a role's label, a flash message marked with N_) in the request's language."""
     return gettext(value) if value else ""

@@ -471,7 +471,7 @@ def audit_page(
 ) -> HTMLResponse:
     """The newest audit entries; the hash chain is verified on request (it reads the whole log)."""
     if viewer.actor.role not in AUDITORS:
-        raise PermissionDenied("only administrators and customs supervisors read the audit log")
+        raise PermissionDenied(gettext("only administrators and customs supervisors read the audit log"))
     stmt = select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(AUDIT_PAGE)
     if before:
         stmt = stmt.where(AuditEntryRow.seq < before)
@@ -497,7 +497,9 @@ def choice(name: str, value: str, enum: type[E]) -> E | None:
         return enum(value)
     except ValueError:
         known = ", ".join(m.value for m in enum)
-        raise ValidationFailed(FieldError(name, f"{value!r} is not one of {known}")) from None
+        raise ValidationFailed(
+            FieldError(name, gettext("%(value)r is not one of %(known)s", value=value, known=known))
+        ) from None
 
 
 @router.get("/enterprises", response_class=HTMLResponse)
@@ -596,22 +598,24 @@ def _pydantic_message(err: Any) -> str:
     field = str(err["loc"][0]) if err.get("loc") else ""
     ctx = err.get("ctx") or {}
     if kind == "missing":
-        return "is required"
+        return gettext("is required")
     if kind == "string_too_short":
-        return "is required" if ctx.get("min_length") == 1 else f"at least {ctx.get('min_length')} characters"
+        if ctx.get("min_length") == 1:
+            return gettext("is required")
+        return gettext("at least %(n)s characters", n=ctx.get("min_length"))
     if kind == "string_too_long":
-        return f"at most {ctx.get('max_length')} characters"
+        return gettext("at most %(n)s characters", n=ctx.get("max_length"))
     if kind == "too_short" and field == "sectors":
-        return "choose at least one sector"
+        return gettext("choose at least one sector")
     if kind.startswith("date"):
-        return "must be a date (YYYY-MM-DD)"
+        return gettext("must be a date (YYYY-MM-DD)")
     if kind.startswith("decimal") or kind in ("finite_number", "decimal_type"):
-        return "must be a number, e.g. 5000000.00"
+        return gettext("must be a number, e.g. 5000000.00")
     if kind == "string_pattern_mismatch":
         if field in ("country", "investor_countries"):
-            return "must be two-letter ISO 3166-1 country codes, e.g. KZ"
+            return gettext("must be two-letter ISO 3166-1 country codes, e.g. KZ")
         if field == "capital_currency":
-            return "must be a three-letter ISO 4217 currency code, e.g. CNY"
+            return gettext("must be a three-letter ISO 4217 currency code, e.g. CNY")
     return str(err.get("msg", "is not valid")).removeprefix("Value error, ")
 
 
@@ -700,7 +704,7 @@ def read_enterprise_form(form: FormData, known_areas: frozenset[str]) -> Enterpr
     for problem in details.problems(known_areas):
         domain_errors.setdefault(_base_field(problem.field), []).append(problem.message)
     if not values["area"]:
-        domain_errors["area"] = ["choose the area of the zone"]
+        domain_errors["area"] = [gettext("choose the area of the zone")]
 
     errors: dict[str, list[str]] = {}
     for name in {*FORM_FIELDS, *schema_errors, *domain_errors}:
@@ -728,7 +732,8 @@ def _form_context(zone_uow: ZoneUnitOfWork, form: EnterpriseForm) -> dict[str, A
 
 def _require_registrar(viewer: Viewer) -> None:
     if viewer.actor.role not in handlers.REGISTRARS:
-        raise PermissionDenied(f"a {viewer.actor.role.label.lower()} may not register enterprises")
+        role = i18n.in_sentence(viewer.actor.role.label)
+        raise PermissionDenied(gettext("a %(role)s may not register enterprises", role=role))
 
 
 def _known_areas(zone_uow: ZoneUnitOfWork) -> frozenset[str]:
