@@ -115,13 +115,14 @@ class SqlAuditTrail:
         session.flush()
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
-        last = session.execute(select(AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)).scalar()
+        conn = session.connection()  # Core from here: the ORM's statement bookkeeping costs as much as the SQL
+        last = conn.execute(select(AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)).scalar()
         prev = last or GENESIS
         for row in self._pending:
             row.prev_hash = prev
             row.hash = prev = entry_hash(prev, row)
         # one executemany in chain order (seq follows the order of the rows), without the ORM's bookkeeping
-        session.execute(insert(_TABLE), [{c: getattr(row, c) for c in _COLUMNS} for row in self._pending])
+        conn.execute(insert(_TABLE), [{c: getattr(row, c) for c in _COLUMNS} for row in self._pending])
         self._pending = []
 
     def discard(self) -> None:

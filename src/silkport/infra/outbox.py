@@ -102,7 +102,7 @@ class SqlOutbox:
 def _write_pending_events(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.execute(insert(_OUTBOX_TABLE), pending)
+        session.connection().execute(insert(_OUTBOX_TABLE), pending)  # Core: no ORM bookkeeping
 
 
 @event.listens_for(Session, "after_rollback")

@@ -137,7 +137,7 @@ class SqlDeclarationRepository:
                 (_HISTORY_TABLE, history),
             ):
                 if rows:
-                    self._s.execute(insert(table), rows)
+                    self._s.connection().execute(insert(table), rows)  # Core: no ORM bookkeeping
             lodged: dict[str, int] = {}
             for row in declarations:
                 if row["lodgement_at"] is not None:
@@ -156,7 +156,7 @@ class SqlDeclarationRepository:
         dialect = self._s.get_bind().dialect.name
         upsert: Any = (postgres_insert if dialect == "postgresql" else sqlite_insert)(_COUNTERS_TABLE)
         values = {"lodged": lodged, "inspected": inspected, "discrepancies": discrepancies}
-        self._s.execute(
+        self._s.connection().execute(
             upsert.values(enterprise_id=enterprise_id, **values).on_conflict_do_update(
                 index_elements=["enterprise_id"],
                 set_={name: _COUNTERS_TABLE.c[name] + upsert.excluded[name] for name in values},
@@ -291,8 +291,13 @@ class SqlDeclarationRepository:
             c = new.declaration.content
             if c.declarant_id == declarant_id and c.lrn == lrn:
                 return self.get(new.declaration.id)
-        found = self._s.scalar(
-            select(DeclarationRow.id).where(DeclarationRow.declarant_id == declarant_id, DeclarationRow.lrn == lrn)
+        self._s.flush()
+        found = (
+            self._s.connection()
+            .execute(
+                select(DeclarationRow.id).where(DeclarationRow.declarant_id == declarant_id, DeclarationRow.lrn == lrn)
+            )
+            .scalar()
         )
         return self.get(found) if found else None
 
@@ -549,11 +554,15 @@ class SqlDeclarationRepository:
         # a declaration created in this session counts once it was saved lodged (as a flush would have shown it)
         if any(n.saved and n.declaration.content.declarant_id == enterprise_id for n in self._pending.values()):
             self.write_pending()
-        row = self._s.execute(
-            select(TraderCountersRow.lodged, TraderCountersRow.inspected, TraderCountersRow.discrepancies).where(
-                TraderCountersRow.enterprise_id == enterprise_id
+        row = (
+            self._s.connection()
+            .execute(  # Core: the counters are only ever written by Core statements
+                select(TraderCountersRow.lodged, TraderCountersRow.inspected, TraderCountersRow.discrepancies).where(
+                    TraderCountersRow.enterprise_id == enterprise_id
+                )
             )
-        ).first()
+            .first()
+        )
         return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
 
     def counted_history(self, enterprise_id: str) -> tuple[int, int, int]:
@@ -676,9 +685,12 @@ class SqlRulebookStore:
         return self._active
 
     def _read_active(self) -> Rulebook:
-        row = self._s.execute(
-            select(RulebookRow.version, RulebookRow.fingerprint).where(RulebookRow.active.is_(True)).limit(1)
-        ).first()
+        self._s.flush()  # a rulebook published in this session (executed below without the ORM's autoflush)
+        row = (
+            self._s.connection()
+            .execute(select(RulebookRow.version, RulebookRow.fingerprint).where(RulebookRow.active.is_(True)).limit(1))
+            .first()
+        )
         if row is None:
             return self._default()
         return self._cached(row[0], row[1])

@@ -134,9 +134,12 @@ class SqlEnterpriseRepository:
 
     def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None:
         """Just the status and credit grade (what other contexts ask most often)."""
-        row = self._s.execute(
-            select(EnterpriseRow.status, EnterpriseRow.credit_grade).where(EnterpriseRow.id == enterprise_id)
-        ).first()
+        self._s.flush()
+        row = (  # Core: asked on every lodgement, and the ORM's statement bookkeeping costs as much as the SQL
+            self._s.connection()
+            .execute(select(EnterpriseRow.status, EnterpriseRow.credit_grade).where(EnterpriseRow.id == enterprise_id))
+            .first()
+        )
         return (str(row[0]), str(row[1])) if row is not None else None
 
     def find_by_identifier(self, uscc: str | None, country: str, national_id: str | None) -> Enterprise | None:
@@ -284,12 +287,19 @@ class SqlTokenRepository:
         self._s.flush()
 
     def by_hash(self, token_hash: str) -> StoredToken | None:
-        row = self._s.scalars(select(TokenRow).where(TokenRow.token_hash == token_hash)).first()
+        self._s.flush()
+        row = (  # Core: every API request resolves its token
+            self._s.connection()
+            .execute(
+                select(TokenRow.id, TokenRow.user_id, TokenRow.kind, TokenRow.expires_at, TokenRow.revoked_at).where(
+                    TokenRow.token_hash == token_hash
+                )
+            )
+            .first()
+        )
         if row is None:
             return None
-        return StoredToken(
-            id=row.id, user_id=row.user_id, kind=row.kind, expires_at=row.expires_at, revoked_at=row.revoked_at
-        )
+        return StoredToken(id=row[0], user_id=row[1], kind=row[2], expires_at=row[3], revoked_at=row[4])
 
     def revoke(self, token_id: str, when: datetime) -> None:
         self._s.execute(
