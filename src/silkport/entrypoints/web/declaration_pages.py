@@ -440,19 +440,19 @@ def _form_field(field: str, f: FilingForm) -> str:
 def _pydantic_message(err: Mapping[str, Any]) -> str:
     kind = str(err.get("type", ""))
     if kind == "missing":
-        return "is required"
+        return gettext("is required")
     if kind == "string_too_short":
-        return "is required"
+        return gettext("is required")
     if kind == "string_too_long":
-        return f"at most {err.get('ctx', {}).get('max_length')} characters"
+        return gettext("at most %(n)s characters", n=err.get("ctx", {}).get("max_length"))
     if kind.startswith("decimal"):
-        return "must be a number, e.g. 1200.50"
+        return gettext("must be a number, e.g. 1200.50")
     if kind.startswith("date"):
-        return "must be a date (YYYY-MM-DD)"
+        return gettext("must be a date (YYYY-MM-DD)")
     if kind == "enum":
-        return "choose one of the options"
+        return gettext("choose one of the options")
     if kind == "too_short":
-        return "add at least one goods item"
+        return gettext("add at least one goods item")
     return str(err.get("msg", "is not valid")).removeprefix("Value error, ")
 
 

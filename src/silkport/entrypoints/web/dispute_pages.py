@@ -21,7 +21,8 @@ from silkport.disputes.api import _month
 from silkport.disputes.domain import model as m
 from silkport.disputes.services import handlers as h
 from silkport.disputes.services.ports import CaseFilter, DisputesUnitOfWork
-from silkport.entrypoints.web.i18n import gettext
+from silkport.entrypoints.web import i18n
+from silkport.entrypoints.web.i18n import N_, gettext
 from silkport.entrypoints.web.pages import CurrentViewer, Form, PageRoute, choice, is_htmx, render, require_csrf
 from silkport.infra.web import service
 from silkport.shared.clock import ZONE_TZ
@@ -136,6 +137,25 @@ def intake(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow
     return RedirectResponse(f"/disputes/{case.id}", status_code=303)
 
 
+#: the notes a desk action leaves on the case page (?msg=...), translated when shown; anything else shows as sent
+FLASH_MESSAGES = (
+    N_("Outcome recorded"),
+    N_("Appointed"),
+    N_("Hearing scheduled"),
+    N_("Document uploaded"),
+    N_("Fee recorded"),
+    N_("Time limit extended"),
+    N_("Enforcement filed"),
+)
+
+
+def _flash(msg: str) -> str:
+    moved = msg.removeprefix("Moved to ")
+    if moved != msg and moved:
+        return gettext("Moved to %(status)s", status=i18n.label(moved).lower())
+    return gettext(msg) if msg in FLASH_MESSAGES else msg
+
+
 @router.get("/disputes/{case_id}", response_class=HTMLResponse)
 def case_page(request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id: str, msg: str = "") -> Response:
     f = h.case_file(uow, viewer.actor, case_id)
@@ -150,7 +170,7 @@ def case_page(request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id
             s.value for s in m.legal_targets(f.case.type, f.case.status) if s not in m.OUTCOME_TARGETS
         ),
         "outcome_kinds": [m.DECISIONS[f.case.type].value, "withdrawal", "dismissal"],
-        "message": msg[:200],
+        "message": _flash(msg[:200]),
     }
     return render(request, "disputes/detail.html", context, viewer=viewer, active="disputes")
 
