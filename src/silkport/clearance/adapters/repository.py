@@ -44,7 +44,7 @@ from silkport.infra.outbox import SqlOutbox
 from silkport.infra.uow import SqlAlchemyUnitOfWork
 from silkport.shared.clock import Clock, ensure_utc
 from silkport.shared.errors import Conflict
-from silkport.shared.paging import Page, decode_cursor, encode_cursor
+from silkport.shared.paging import Page, cursor_instant, decode_cursor, encode_cursor
 
 _DECLARATIONS_TABLE = cast(Table, DeclarationRow.__table__)
 _VERSIONS_TABLE = cast(Table, DeclarationVersionRow.__table__)
@@ -325,7 +325,7 @@ class SqlDeclarationRepository:
         stmt = select(DeclarationRow.id, DeclarationRow.created_at).where(*conds)
         if cursor:
             at_iso, last_id = decode_cursor(cursor, 2)
-            at = datetime.fromisoformat(at_iso)
+            at = cursor_instant(at_iso)
             stmt = stmt.where(
                 or_(DeclarationRow.created_at < at, and_(DeclarationRow.created_at == at, DeclarationRow.id < last_id))
             )

@@ -25,7 +25,7 @@ from silkport.enterprises.domain.model import (
 from silkport.enterprises.domain.users import User
 from silkport.enterprises.services.ports import EnterpriseFilter, SortField, StatsDimension, StoredToken
 from silkport.shared.actor import Role
-from silkport.shared.paging import Page, decode_cursor, encode_cursor
+from silkport.shared.paging import Page, cursor_date, decode_cursor, encode_cursor
 
 _SORT_COLUMNS: dict[str, Any] = {
     "name_en": EnterpriseRow.name_en,
@@ -167,7 +167,7 @@ class SqlEnterpriseRepository:
         if cursor:
             value, last_id = decode_cursor(cursor, 2)
             if sort == "registration_date":
-                value = date.fromisoformat(value)
+                value = cursor_date(value)
             if descending:
                 stmt = stmt.where(or_(col < value, and_(col == value, EnterpriseRow.id < last_id)))
             else:

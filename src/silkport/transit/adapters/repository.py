@@ -13,7 +13,7 @@ from silkport.infra.outbox import SqlOutbox
 from silkport.infra.partners import InboundHandler, InboundMessage, SqlPartnerOutbox
 from silkport.infra.uow import SqlAlchemyUnitOfWork
 from silkport.shared.clock import Clock, ensure_utc
-from silkport.shared.paging import Page, decode_cursor, encode_cursor
+from silkport.shared.paging import Page, cursor_instant, decode_cursor, encode_cursor
 from silkport.transit.adapters.orm import GuaranteeRow, IncidentRow, MessageRow, OperationRow, TransportRow
 from silkport.transit.domain.model import (
     Guarantee,
@@ -101,7 +101,7 @@ class SqlGuaranteeRepository:
             stmt = stmt.where(GuaranteeRow.state == state.value)
         if cursor:
             registered, ref = decode_cursor(cursor, 2)
-            when = datetime.fromisoformat(str(registered))
+            when = cursor_instant(registered)
             stmt = stmt.where(
                 or_(
                     GuaranteeRow.registered_at < when,
@@ -295,7 +295,7 @@ class SqlTransportRepository:
             stmt = stmt.where(TransportRow.guarantee_reference == flt.guarantee_reference)
         if cursor:
             created, tid = decode_cursor(cursor, 2)
-            at = datetime.fromisoformat(str(created))
+            at = cursor_instant(created)
             stmt = stmt.where(
                 or_(TransportRow.created_at < at, and_(TransportRow.created_at == at, TransportRow.id < str(tid)))
             )
