@@ -15,6 +15,10 @@ from silkport.entrypoints.web.i18n import LOCALE_COOKIE
 from silkport.infra.audit import AuditEntryRow
 from silkport.shared.actor import SYSTEM
 from tests.conftest import PASSWORD, Zone, make_details
+from tests.e2e.test_declaration_pages import file_by_form, no_random
+from tests.factories import vehicles
+
+__all__ = ["no_random"]  # the fixture, imported so pytest finds it here
 
 NBSP = "\u00a0"
 
@@ -216,3 +220,24 @@ def test_english_pages_are_unchanged(zone: Zone) -> None:
     page = zone.client.get("/").text
     assert "<h1>Dashboard</h1>" in page and "2025-09-01 14:00" in page and "179.66" in page
     assert ">Enterprises</a>" in page and "Zone &amp; ports" in page
+
+
+def test_a_declaration_in_both_languages_with_lanes_stages_and_amounts(no_random: Zone) -> None:
+    z = no_random
+    did = file_by_form(z, "trader_a", vehicles(lrn="CARS-7"))
+    choose(z.client, "ru", csrf(z.client))
+    ru = z.client.get(f"/declarations/{did}").text
+    assert 'data-testid="declaration-title">Декларация: Импорт' in ru
+    assert "Жёлтый коридор" in ru and "Проверка документов" in ru  # the lane and the stage/status
+    assert "Этапы исследования времени выпуска ВТамО" in ru
+    assert "1 сент. 2025\u202fг." in ru  # a stage's day, in zone time (CLDR puts a narrow no-break space)
+    assert "Грузоотправитель" in ru and "Таможенная стоимость" in ru and "НДС" in ru
+    assert f"100{NBSP}000,00" in ru  # the invoice amount: grouping by a no-break space, a decimal comma
+    sign_in(z.client, "officer")
+    choose(z.client, "zh_Hans", csrf(z.client))
+    zh = z.client.get(f"/declarations/{did}").text
+    assert "进口报关单" in zh and "黄色通道" in zh and "单证审核" in zh
+    assert "认领" in zh and "转查验" in zh and "通过" in zh  # the officer's actions
+    assert "2025年9月1日" in zh and "100,000.00" in zh
+    queue = z.client.get("/workbench").text
+    assert "1 份待处理" in queue and "进口 · 1 项" in queue
