@@ -16,9 +16,11 @@ from silkport.infra.audit import AuditEntryRow
 from silkport.shared.actor import SYSTEM
 from tests.conftest import PASSWORD, Zone, make_details
 from tests.e2e.test_declaration_pages import file_by_form, no_random
+from tests.e2e.test_dispute_pages import form as dispute_form
+from tests.e2e.test_disputes_api import desk
 from tests.factories import vehicles
 
-__all__ = ["no_random"]  # the fixture, imported so pytest finds it here
+__all__ = ["desk", "no_random"]  # the fixtures, imported so pytest finds them here
 
 NBSP = "\u00a0"
 
@@ -241,3 +243,29 @@ def test_a_declaration_in_both_languages_with_lanes_stages_and_amounts(no_random
     assert "2025年9月1日" in zh and "100,000.00" in zh
     queue = z.client.get("/workbench").text
     assert "1 份待处理" in queue and "进口 · 1 项" in queue
+
+
+def test_every_page_renders_in_every_language(desk: Zone) -> None:
+    """Each page of the UI, in each language: a 200 with the right <html lang>, never a template error."""
+    z = desk
+    sign_in(z.client, "legal")
+    token = csrf(z.client, "/disputes/new")
+    r = z.client.post("/disputes/new", data={**dispute_form(), "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    case_page = r.headers["location"]
+    did = file_by_form(z, "trader_a", vehicles(lrn="CARS-9"))
+    pages_of = {
+        "admin": ["/", "/enterprises", "/enterprises/new", f"/enterprises/{z.enterprise_a}", "/zone", "/users",
+                  "/audit?verify=true", "/declarations", "/declarations/new", f"/declarations/{did}",
+                  "/dashboard", "/enterprises/no-such-enterprise"],
+        "supervisor": ["/workbench"],
+        "legal": ["/disputes", "/disputes/new", case_page],
+    }  # fmt: skip
+    for who, paths in pages_of.items():
+        sign_in(z.client, who)
+        for locale, lang in (("zh_Hans", "zh-Hans"), ("ru", "ru"), ("en", "en")):
+            assert choose(z.client, locale, csrf(z.client)).status_code == 303
+            for path in paths:
+                r = z.client.get(path)
+                assert r.status_code == (404 if "no-such" in path else 200), (who, locale, path, r.text[:500])
+                assert html_lang(r.text) == lang, (who, locale, path)

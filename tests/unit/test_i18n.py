@@ -235,3 +235,16 @@ def test_whole_figures_round_trip_too(value: int, locale: str) -> None:
     with i18n.use_locale(locale):
         shown = i18n.figure(value)
     assert parse_decimal(shown, locale=locale) == value
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_every_translation_formats_with_its_messages_values(locale: str) -> None:
+    """A stray '%' or a misspelt placeholder in a translation would break the page at render time."""
+    for m in i18n.read_catalog(locale):
+        if not m.id:
+            continue
+        source = m.id[1] if isinstance(m.id, tuple) else m.id
+        values = dict.fromkeys(re.findall(r"%\((\w+)\)[sdr]", source), "x") | {"num": 2}
+        for text in m.string if isinstance(m.string, tuple) else (m.string,):
+            if "%" in source or "%" in text:
+                text % values  # raises on a lone '%' or an unknown name
