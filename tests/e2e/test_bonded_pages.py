@@ -339,3 +339,16 @@ def test_every_bonded_page_opens_for_each_role_that_has_it(bonded: Bonded, who: 
     for path in ("/bonded", "/bonded/ledger", "/bonded/fuel", "/bonded/maintenance", "/bonded/stocktakes"):
         html = page(b=bonded, who=who, path=path)
         assert 'class="bonded-tabs"' in html and 'aria-current="page"' in html
+
+
+def test_the_bonded_pages_speak_chinese_and_russian(bonded: Bonded) -> None:
+    b = bonded
+    b.admit(quantity="1000", value="5000.00")
+    sign_in(b.client, "keeper_a")
+    zh = b.client.get("/bonded", headers={"Accept-Language": "zh-CN,zh;q=0.9"}).text
+    assert "保税业务" in zh and "Bonded operations" not in zh
+    ru = b.client.get("/bonded", headers={"Accept-Language": "ru-RU,ru;q=0.9"}).text
+    assert "Операции таможенного склада" in ru
+    assert re.search(r"5\s000,00", text_of(ru))  # the value in bond with Russian separators
+    sheet = b.client.get("/bonded/stocktake", params={"site": "HRS-ROAD"}, headers={"Accept-Language": "ru"}).text
+    assert "Инвентаризационная опись" in sheet
