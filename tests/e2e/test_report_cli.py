@@ -6,13 +6,17 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from typer.testing import CliRunner
 
+from silkport.analytics import stats
 from silkport.bootstrap import Platform
+from silkport.entrypoints.cli.demo_zone import DemoSummary, build_demo
 from silkport.entrypoints.cli.main import app
 from silkport.infra.settings import get_settings
+from silkport.shared.clock import FixedClock
 from tests.integration.test_analytics_indicators import fill
 
 runner = CliRunner()
@@ -102,3 +106,67 @@ def test_bad_options_exit_2_with_the_reason(store: Platform, args: tuple[str, ..
 def test_bad_date_is_refused(store: Platform) -> None:
     result = runner.invoke(app, ["report", "--from", "2025-13-01", "--to", "2025-12-31"])
     assert result.exit_code == 2
+
+
+@pytest.fixture
+def demo_store(platform: Platform, clock: FixedClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoSummary]:
+    summary, built = build_demo(platform, clock, "test", seed=5)
+    assert built
+    monkeypatch.setenv("SILKPORT_DATABASE_URL", platform.settings.database_url)
+    get_settings.cache_clear()
+    yield summary
+    get_settings.cache_clear()
+
+
+def test_a_scaled_demo_shows_the_factor_and_the_figure_scaled_back(demo_store: DemoSummary) -> None:
+    code, out = invoke("--format", "json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["demo"] == {"scale": "test", "seed": 5}
+    claims = {c["key"]: c for c in doc["claims"]}
+    assert set(claims) == set(demo_store.claim_factors)
+    for key, factor in demo_store.claim_factors.items():
+        c = claims[key]
+        assert Decimal(c["scale_factor"]) == Decimal(repr(factor))
+        if c["computed_value"] is None:
+            assert c["scaled_value"] is None
+            continue
+        computed, scaled = Decimal(c["computed_value"]), Decimal(c["scaled_value"])
+        exponent = computed.as_tuple().exponent
+        if key != "foreign_trade_share":  # a share is scaled back from its unrounded value (below)
+            assert scaled == (computed / Decimal(repr(factor))).quantize(Decimal(1).scaleb(exponent))  # type: ignore[arg-type]
+        assert c["scaled_difference_pct"] == str(stats.difference_pct(scaled, Decimal(c["article_value"])))
+        if factor != 1:
+            assert "SCALED" in c["note"] and scaled != computed
+        else:
+            assert scaled == computed and "SCALED" not in c["note"]
+    # the share of Xinjiang's trade: the zone's total scaled back, over the region's total, to 0.1 %
+    share = claims["foreign_trade_share"]
+    zone_cny = Decimal(share["note"].split()[1])
+    expected = zone_cny / Decimal(repr(demo_store.claim_factors["foreign_trade_share"])) / Decimal("400600000000") * 100
+    assert Decimal(share["scaled_value"]) == expected.quantize(Decimal("0.1"))
+    # the vehicles: the demo made the article's ~780,000 times its factor, the report brings them back
+    vehicles = claims["vehicle_exports"]
+    assert Decimal(vehicles["computed_value"]) == demo_store.counts["vehicle_exports"]
+    assert abs(Decimal(vehicles["scaled_difference_pct"])) < abs(Decimal(vehicles["difference_pct"]))
+    # the fields of schema 1 are all still there, in CSV too (the new ones added at the end)
+    code, out = invoke("--format", "csv")
+    assert code == 0, out
+    header = out.splitlines()[0].split(",")
+    assert header[:10] == ["key", "claim", "unit", "from", "to", "area", "article_value", "computed_value",
+                           "difference_pct", "note"]  # fmt: skip
+    assert header[10:] == ["scale_factor", "scaled_value", "scaled_difference_pct"]
+    code, out = invoke("--format", "md")
+    assert code == 0, out
+    assert out.startswith("Data of a scaled-down demo (scale test, seed 5)") and "| factor | scaled back |" in out
+    code, out = invoke()
+    assert code == 0, out
+    assert "SCALED demo 'test'" in " ".join(out.split())
+
+
+def test_data_not_from_a_demo_has_no_factors(store: Platform) -> None:
+    code, out = invoke("--format", "json")
+    assert code == 0, out
+    doc = json.loads(out)
+    assert doc["demo"] is None
+    assert all(c["scale_factor"] is None and c["scaled_value"] is None for c in doc["claims"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -275,3 +276,199 @@ def test_empty_read_model_answers_zero(platform: Platform, start: date, end: dat
     with platform.read_sessions()() as s:
         c = ind.clearance_times(s, Period(start, end))
         assert c.overall.count == 0 and c.by_port == [] and c.before is None
+
+
+# -- trade, partners and vehicles from their read models; delivery percentiles ranked in the database -------
+def quantized(value: object) -> object:
+    """Money to the fen: SQLite sums customs values as floats in the direct query (the read model counts
+    whole fen), so the two are compared to the fen."""
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    if isinstance(value, dict):
+        return {k: quantized(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [quantized(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return quantized({f: getattr(value, f) for f in value.__dataclass_fields__})
+    return value
+
+
+@dataclass(frozen=True)
+class Trade:
+    kind: str
+    office: str
+    partner: str
+    fen: int | None
+    lodged_min: int
+    released_after_min: int | None
+
+
+trades = st.builds(
+    Trade,
+    kind=st.sampled_from(("import", "export", "transit")),
+    office=st.sampled_from(OFFICES),
+    partner=st.sampled_from(("KG", "KZ", "UZ")),
+    fen=st.one_of(st.none(), st.integers(0, 10**11)),
+    lodged_min=st.one_of(st.integers(0, WINDOW_DAYS * 1440), st.sampled_from(EDGES)),
+    released_after_min=st.one_of(st.none(), st.integers(0, 600)),
+)
+
+
+@dataclass(frozen=True)
+class Amendment:
+    which: int
+    office: str
+    partner: str
+    fen: int
+
+
+amendments = st.builds(
+    Amendment,
+    which=st.integers(0, 100),
+    office=st.sampled_from(OFFICES),
+    partner=st.sampled_from(("KG", "TJ")),
+    fen=st.integers(0, 10**9),
+)
+
+
+def add_trade(rows: Rows, t: Trade) -> str:
+    lodged = T0 + timedelta(minutes=t.lodged_min)
+    released = None if t.released_after_min is None else lodged + timedelta(minutes=t.released_after_min)
+    value = None if t.fen is None else str(Decimal(t.fen).scaleb(-2))
+    return rows.declaration(
+        kind=t.kind, office=t.office, partner=t.partner, value=value, lodged=lodged, released=released
+    )
+
+
+def amend(session: Session, platform: Platform, did: str, a: Amendment) -> None:
+    row = session.get(DeclarationRow, did)
+    assert row is not None
+    version = row.version + 1
+    content = {
+        "dispatch_country": a.partner if row.type == "import" else "CN",
+        "destination_country": "CN" if row.type == "import" else a.partner,
+    }
+    session.add(
+        DeclarationVersionRow(declaration_id=did, version=version, content=content, at=row.lodgement_at, actor="t")
+    )
+    session.flush()
+    row.version = version
+    row.office_code = a.office
+    row.customs_value_cny = Decimal(a.fen).scaleb(-2)
+    record_amendment(session, platform, did)
+
+
+def same_trade(session: Session, period: Period) -> None:
+    for area in (None, "HORGOS", "KASHGAR"):
+        model = ind.foreign_trade(session, period, area)
+        direct = ind.foreign_trade(session, period, area, read_model=False)
+        assert quantized(model) == quantized(direct), (period, area)
+        for partner in (None, "KG"):
+            model_p = ind.bilateral_trade(session, period, area, partner)
+            direct_p = ind.bilateral_trade(session, period, area, partner, read_model=False)
+            assert quantized(model_p) == quantized(direct_p), (period, area, partner)
+
+
+@HYPOTHESIS
+@given(
+    batches=st.lists(st.lists(st.one_of(trades, amendments), min_size=1, max_size=8), min_size=1, max_size=4),
+    period=periods,
+)
+def test_trade_read_model_equals_the_direct_sums_as_declarations_arrive_and_are_amended(
+    platform: Platform, batches: list[list[Trade | Amendment]], period: Period
+) -> None:
+    wipe(platform)
+    ids: list[str] = []
+    with platform.session_factory() as s:
+        rows = Rows(s)
+    for batch in batches:
+        with platform.session_factory() as s:
+            rows.s = s
+            for event in batch:
+                if isinstance(event, Trade):
+                    ids.append(add_trade(rows, event))
+                elif ids:
+                    amend(s, platform, ids[event.which % len(ids)], event)
+            s.commit()
+        with platform.read_sessions()() as s:
+            same_trade(s, period)
+
+
+vehicles = st.lists(
+    st.tuples(
+        st.dates(date(2025, 1, 20), date(2025, 3, 10)),
+        st.sampled_from(("FAW", "Sinotruk")),
+        st.sampled_from(("KZ", "UZ")),
+        st.sampled_from(("CNHRS", "CNKSS")),
+    ),
+    max_size=15,
+)
+
+
+@HYPOTHESIS
+@given(batches=st.lists(vehicles, min_size=1, max_size=3), period=periods)
+def test_vehicle_counts_equal_the_direct_count_as_exports_are_registered(
+    platform: Platform, batches: list[list[tuple[date, str, str, str]]], period: Period
+) -> None:
+    """Each batch is registered as the freight service does it (rows and their audit entries)."""
+    from silkport.infra.audit import SqlAuditTrail
+    from silkport.logistics.adapters.modes_orm import VehicleExportRow
+    from silkport.shared.actor import SYSTEM
+
+    wipe(platform)
+    with platform.engine.begin() as conn:
+        conn.execute(delete(VehicleExportRow))
+    with platform.session_factory() as s:
+        rows = Rows(s)
+    for batch in batches:
+        with platform.session_factory() as s:
+            rows.s = s
+            trail = SqlAuditTrail(s, platform.clock)
+            for day, make, destination, port in batch:
+                vid = rows.vehicle(day, make, destination, port)
+                trail.record(
+                    actor=SYSTEM,
+                    action="vehicle_export.registered",
+                    object_type="vehicle_export",
+                    object_id=vid,
+                    before=None,
+                    after=None,
+                )
+            s.flush()
+            trail.seal()
+            s.commit()
+        with platform.read_sessions()() as s:
+            for area in (None, "HORGOS", "KASHGAR"):
+                assert ind.vehicle_exports(s, period, area) == ind.vehicle_exports(s, period, area, read_model=False)
+
+
+consignments = st.lists(
+    st.tuples(
+        st.sampled_from(("KSS-KG", "HRS-ALA", "URC-AIR")),
+        st.sampled_from(("on_time", "breached")),
+        st.integers(0, WINDOW_DAYS * 1440),
+        st.one_of(st.integers(0, 100 * 3600), st.sampled_from((0, 1, 3600, 3600))),
+    ),
+    max_size=30,
+)
+
+
+@HYPOTHESIS
+@given(items=consignments, period=periods)
+def test_delivery_percentiles_ranked_in_the_database_equal_the_ranking_in_python(
+    platform: Platform, items: list[tuple[str, str, int, int]], period: Period
+) -> None:
+    from silkport.logistics.adapters.orm import ConsignmentRow
+
+    with platform.engine.begin() as conn:
+        conn.execute(delete(ConsignmentRow))
+    with platform.session_factory() as s:
+        rows = Rows(s)
+        for corridor, status, start_min, seconds in items:
+            started = T0 + timedelta(minutes=start_min)
+            rows.consignment(corridor, status, started, started + timedelta(seconds=seconds))
+        s.commit()
+    with platform.read_sessions()() as s:
+        for corridor in (None, "KSS-KG"):
+            ranked = ind.delivery_compliance(s, period, corridor)
+            assert ranked == ind.delivery_compliance(s, period, corridor, in_database=False)

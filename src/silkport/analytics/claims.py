@@ -42,6 +42,9 @@ class ClaimResult:
     computed_value: Decimal | None  # None: nothing to compute it from (e.g. no data, no reference total)
     difference_pct: Decimal | None  # (computed - article) / article, in %
     note: str
+    #: the computed figure before rounding for display (a share in % to many places), when it differs:
+    #: what a scaled-down demo's figure is scaled back from
+    unrounded_value: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,8 @@ def scale_back(result: ClaimResult, factor: Decimal) -> ScaledBack:
         raise ValueError(f"scale factor {factor} is not positive")
     value = result.computed_value
     if value is not None and factor != 1:
-        value = (value / factor).quantize(Decimal(1).scaleb(value.as_tuple().exponent))  # type: ignore[arg-type]
+        exact = result.unrounded_value if result.unrounded_value is not None else value
+        value = (exact / factor).quantize(Decimal(1).scaleb(value.as_tuple().exponent))  # type: ignore[arg-type]
     return ScaledBack(factor, value, stats.difference_pct(value, result.article_value))
 
 
@@ -133,7 +137,8 @@ CLAIMS: tuple[Claim, ...] = (
     ),
 )
 
-Computed = tuple[Decimal | None, str]
+#: (computed figure, note) or (computed figure, note, the figure before rounding)
+Computed = tuple[Decimal | None, str] | tuple[Decimal | None, str, Decimal | None]
 T = TypeVar("T")
 
 
@@ -162,7 +167,9 @@ def _compute(
         if t.region_total_cny is None:
             return None, f"no Xinjiang total configured for {period.label()}; zone trade {t.total_cny} CNY"
         note = f"zone {t.total_cny} CNY of Xinjiang {t.region_total_cny} CNY"
-        return t.share_of_region_pct, note + (" (regional total ESTIMATED)" if t.region_total_estimated else "")
+        note += " (regional total ESTIMATED)" if t.region_total_estimated else ""
+        exact = t.total_cny / t.region_total_cny * 100 if t.region_total_cny else None
+        return t.share_of_region_pct, note, exact
     if k in ("air_cargo_tonnes", "air_cargo_yoy"):
         a = memo.get("air", period, area, lambda: ind.air_cargo(session, period, area, refs))
         if k == "air_cargo_tonnes":
@@ -210,7 +217,9 @@ def compute_claims(
             continue
         p = period or claim.period
         a = area if area is not None else claim.area
-        value, note = _compute(session, claim, p, a, refs, memo)
+        computed = _compute(session, claim, p, a, refs, memo)
+        value, note = computed[0], computed[1]
+        unrounded = computed[2] if len(computed) == 3 else None
         out.append(
             ClaimResult(
                 claim.key,
@@ -222,6 +231,7 @@ def compute_claims(
                 value,
                 stats.difference_pct(value, claim.article_value),
                 note,
+                unrounded,
             )
         )
     return out
