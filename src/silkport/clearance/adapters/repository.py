@@ -53,6 +53,21 @@ _DUTIES_TABLE = cast(Table, DutyAssessmentRow.__table__)
 _HISTORY_TABLE = cast(Table, StatusHistoryRow.__table__)
 _INSPECTED_TABLE = cast(Table, InspectedContainerRow.__table__)
 _COUNTERS_TABLE = cast(Table, TraderCountersRow.__table__)
+_COUNTER_UPSERTS: dict[str, Any] = {}
+
+
+def _counter_upsert(dialect: str) -> Any:
+    """``INSERT ... ON CONFLICT (enterprise_id) DO UPDATE SET n = n + excluded.n``, built once per dialect."""
+    stmt = _COUNTER_UPSERTS.get(dialect)
+    if stmt is None:
+        base: Any = (postgres_insert if dialect == "postgresql" else sqlite_insert)(_COUNTERS_TABLE)
+        names = ("lodged", "inspected", "discrepancies")
+        stmt = _COUNTER_UPSERTS[dialect] = base.on_conflict_do_update(
+            index_elements=["enterprise_id"], set_={n: _COUNTERS_TABLE.c[n] + base.excluded[n] for n in names}
+        )
+    return stmt
+
+
 #: ``session.info`` key of the repository holding declarations created in the session and not written yet
 _PENDING = "silkport.clearance.pending"
 
@@ -153,14 +168,10 @@ class SqlDeclarationRepository:
     def _count(self, enterprise_id: str, lodged: int = 0, inspected: int = 0, discrepancies: int = 0) -> None:
         """Add to a declarant's counters (created at the first count): one upsert, at the end of the write path,
         so the row is locked only from here to the commit."""
-        dialect = self._s.get_bind().dialect.name
-        upsert: Any = (postgres_insert if dialect == "postgresql" else sqlite_insert)(_COUNTERS_TABLE)
-        values = {"lodged": lodged, "inspected": inspected, "discrepancies": discrepancies}
-        self._s.connection().execute(
-            upsert.values(enterprise_id=enterprise_id, **values).on_conflict_do_update(
-                index_elements=["enterprise_id"],
-                set_={name: _COUNTERS_TABLE.c[name] + upsert.excluded[name] for name in values},
-            )
+        conn = self._s.connection()
+        conn.execute(
+            _counter_upsert(conn.dialect.name),
+            {"enterprise_id": enterprise_id, "lodged": lodged, "inspected": inspected, "discrepancies": discrepancies},
         )
 
     def _written(self, declaration_id: str | None = None) -> None:
