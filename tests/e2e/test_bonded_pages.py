@@ -352,3 +352,29 @@ def test_the_bonded_pages_speak_chinese_and_russian(bonded: Bonded) -> None:
     assert re.search(r"5\s000,00", text_of(ru))  # the value in bond with Russian separators
     sheet = b.client.get("/bonded/stocktake", params={"site": "HRS-ROAD"}, headers={"Accept-Language": "ru"}).text
     assert "Инвентаризационная опись" in sheet
+
+
+def test_tank_readings_are_recorded_from_the_fuel_page_once_a_day(bonded: Bonded) -> None:
+    b = bonded
+    fuel(b, "keeper_b", "30000")
+    html = page(b, "keeper_b", "/bonded/fuel")
+    assert 'id="reading-form"' in html and "No reading for this day" in html
+    token = csrf_of(html)
+    reading = {"tank": "URC-AIR/T1", "day": "2025-09-01", "method": "dip", "csrf_token": token}
+    missing = b.client.post("/bonded/fuel/readings", data=reading)
+    assert missing.status_code == 422 and 'href="#field-r-measured_litres_15c"' in missing.text
+    future = b.client.post("/bonded/fuel/readings", data={**reading, "day": "2025-09-02", "measured_litres_15c": "1"})
+    assert future.status_code == 422 and 'href="#field-r-day"' in future.text and "future" in future.text
+    r = b.client.post("/bonded/fuel/readings", data={**reading, "measured_litres_15c": "29700"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/bonded/fuel?day=2025-09-01&done=reading")
+    listed = rows_of(b.client.get(r.headers["location"]).text, "readings")
+    assert "URC-AIR/T1" in listed and "30,000" in listed and "29,700" in listed and "-300" in listed
+    assert "outside tolerance" in listed  # 1% short, the default tolerance is 0.5%
+    again = b.client.post("/bonded/fuel/readings", data={**reading, "measured_litres_15c": "30000"})
+    assert again.status_code == 409 and "already has a reading" in again.text
+    assert "URC-AIR/T1" in rows_of(page(b, "officer", "/bonded/fuel", day="2025-09-01"), "readings")
+    assert "URC-AIR/T1" not in rows_of(page(b, "keeper_a", "/bonded/fuel", day="2025-09-01"), "readings")
+    trader = page(b, "trader_b", "/bonded/fuel", day="2025-09-01")
+    assert 'id="reading-form"' not in trader and "URC-AIR/T1" in rows_of(trader, "readings")
+    assert b.client.post("/bonded/fuel/readings", data={**reading, "csrf_token": csrf_of(trader)}).status_code == 403
+    page(b, "keeper_b", "/bonded/fuel", expect=422, day="2025-02-30")

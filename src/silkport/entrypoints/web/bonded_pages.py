@@ -33,6 +33,7 @@ from silkport.entrypoints.web.pages import (
     Form,
     PageRoute,
     Viewer,
+    clock_now,
     render,
     require_csrf,
     templates,
@@ -40,6 +41,7 @@ from silkport.entrypoints.web.pages import (
 from silkport.infra.audit import AuditEntryRow
 from silkport.infra.web import service
 from silkport.shared.actor import Role
+from silkport.shared.clock import local
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 
 BondedUow = Annotated[BondedUnitOfWork, Depends(service("bonded"))]
@@ -69,7 +71,7 @@ UPLIFT_FIELDS = (
 #: the services' field names as the form calls them
 UPLIFT_FIELD_NAMES = {"quantity": "litres_15c", "airline_id": "airline"}
 #: what a done=... redirect says (the template words it, translated)
-DONE = frozenset({"uplift", "stocktake", "decision"})
+DONE = frozenset({"uplift", "reading", "stocktake", "decision"})
 
 
 # --- presentation ------------------------------------------------------------------------------------------
@@ -241,9 +243,14 @@ def _fuel_page(
     errors: dict[str, list[str]],
     done: str = "",
     status_code: int = 200,
+    day: str = "",
+    reading: dict[str, str] | None = None,
+    reading_errors: dict[str, list[str]] | None = None,
 ) -> Response:
     actor = viewer.actor
     shown_month, rows, cut = views.uplifts(uow, actor, config, month)
+    shown_day = _day("day", day) or local(clock_now(request)).date()
+    readings = handlers.fuel_reconciliation(uow, actor, shown_day)
     tanks: list[tuple[str, Decimal]] = []
     if actor.role in OPERATORS:
         owner = actor.enterprise_id if actor.is_enterprise_bound else (values.get("owner") or None)
@@ -256,6 +263,10 @@ def _fuel_page(
         "values": values,
         "errors": errors,
         "done": _done(done),
+        "day": shown_day,
+        "readings": readings,
+        "reading": reading or {"day": shown_day.isoformat(), "method": "dip"},
+        "reading_errors": reading_errors or {},
         "airline_fixed": actor.role is Role.AIRLINE,
         "total_litres": sum((r.litres for r in rows), Decimal(0)),
         "total_kg": sum((r.kg for r in rows if r.kg is not None), Decimal(0)),
@@ -267,9 +278,62 @@ def _fuel_page(
 
 @router.get("/bonded/fuel", response_class=HTMLResponse)
 def fuel_page(
-    request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config, month: str = "", done: str = ""
+    request: Request,
+    viewer: CurrentViewer,
+    uow: BondedUow,
+    config: Config,
+    month: str = "",
+    day: str = "",
+    done: str = "",
 ) -> Response:
-    return _fuel_page(request, viewer, uow, config, month.strip(), _uplift_values(viewer), {}, done)
+    """The month's uplifts, the form to record one, and a day's tank readings against the book."""
+    return _fuel_page(request, viewer, uow, config, month.strip(), _uplift_values(viewer), {}, done, day=day.strip())
+
+
+READING_FIELDS = ("owner", "tank", "day", "measured_litres_15c", "method", "tolerance_pct")
+
+
+@router.post("/bonded/fuel/readings", response_class=HTMLResponse)
+def record_reading(
+    request: Request, viewer: CurrentViewer, form: Form, uows: Factory, uow: BondedUow, config: Config
+) -> Response:
+    """A daily dip or meter reading of a tank (litres at 15 degC) against the book; one per tank and day, so a
+    resubmitted form is refused (409) and records nothing."""
+    require_csrf(request, form)
+    actor = viewer.actor
+    if actor.role not in OPERATORS:
+        raise PermissionDenied(_("a %(role)s may not record fuel readings", role=actor.role.label.lower()))
+    values = {name: _text(form, name, 64) for name in READING_FIELDS}
+    errors: dict[str, list[str]] = {}
+    for name in ("tank", "day", "measured_litres_15c", "method"):
+        if not values[name]:
+            errors.setdefault(name, []).append(_("is required"))
+    if not errors:
+        try:
+            handlers.fuel_reading(
+                uows,
+                actor,
+                config,
+                tank=values["tank"],
+                day=_day("day", values["day"]) or date.min,
+                measured=values["measured_litres_15c"].replace(",", "").replace(" ", ""),
+                method=values["method"],
+                tolerance_pct=values["tolerance_pct"] or None,
+                owner=values["owner"] or None,
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                name = "measured_litres_15c" if e.field == "measured" else e.field
+                errors.setdefault(name if name in READING_FIELDS else "form", []).append(e.message)
+        except (Conflict, NotFound) as exc:
+            errors.setdefault("form", []).append(exc.detail)
+        else:
+            return RedirectResponse(f"/bonded/fuel?day={values['day']}&done=reading#readings", status_code=303)
+    status = 409 if "form" in errors and len(errors) == 1 else 422
+    return _fuel_page(
+        request, viewer, uow, config, "", _uplift_values(viewer), {}, status_code=status,
+        day=values["day"] if not errors.get("day") else "", reading=values, reading_errors=errors,
+    )  # fmt: skip
 
 
 @router.post("/bonded/fuel/uplifts", response_class=HTMLResponse)
