@@ -119,7 +119,9 @@ def test_a_signed_in_user_switches_and_the_choice_is_stored_on_the_user(zone: Zo
     assert r.status_code == 303 and r.headers["location"] == "/enterprises/" + zone.enterprise_a
     assert f"{LOCALE_COOKIE}=zh_Hans" in r.headers["set-cookie"]
     assert stored_locale(platform, "trader_a") == "zh_Hans"
-    page = client.get("/").text
+    r = client.get("/")
+    assert r.headers["content-language"] == "zh-Hans"
+    page = r.text
     assert html_lang(page) == "zh-Hans"
     assert "<h1>首页</h1>" in page  # the dashboard's heading
     assert ">报关单</a>" in page and ">我的企业</a>" in page  # the navigation

@@ -268,7 +268,9 @@ def render(
     ctx: dict[str, Any] = {"viewer": viewer, "active": active, "now": clock_now(request)}
     ctx.update(i18n.template_context())
     ctx.update(context or {})
-    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    response = templates.TemplateResponse(request, template, ctx, status_code=status_code)
+    response.headers["Content-Language"] = ctx["html_lang"]
+    return response
 
 
 def is_htmx(request: Request) -> bool:
