@@ -6,6 +6,8 @@ import re
 
 import httpx
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from silkport.bootstrap import Platform
@@ -271,3 +273,24 @@ def test_every_page_renders_in_every_language(desk: Zone) -> None:
                 r = z.client.get(path)
                 assert r.status_code == (404 if "no-such" in path else 200), (who, locale, path, r.text[:500])
                 assert html_lang(r.text) == lang, (who, locale, path)
+
+
+CHOICES = st.sampled_from(["en", "zh_Hans", "ru", " ru ", "zh-Hans", "zh", "RU", "de", "", "en_GB", "<b>", "ru\n"])
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(CHOICES, min_size=1, max_size=6))
+def test_the_stored_language_is_always_the_last_valid_choice(zone: Zone, choices: list[str]) -> None:
+    """Any sequence of switches: a known language is stored (303), anything else is a 422 that changes nothing."""
+    client = zone.client
+    sign_in(client, "trader_b")
+    expected = stored_locale(zone.platform, "trader_b")
+    for value in choices:
+        r = choose(client, value, csrf(client))
+        if value.strip() in ("en", "zh_Hans", "ru"):
+            assert r.status_code == 303
+            expected = value.strip()
+        else:
+            assert r.status_code == 422 and "set-cookie" not in r.headers
+        assert stored_locale(zone.platform, "trader_b") == expected
+        assert html_lang(client.get("/").text) == {"en": "en", "zh_Hans": "zh-Hans", "ru": "ru", None: "en"}[expected]
