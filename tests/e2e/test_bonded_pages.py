@@ -378,3 +378,39 @@ def test_tank_readings_are_recorded_from_the_fuel_page_once_a_day(bonded: Bonded
     assert 'id="reading-form"' not in trader and "URC-AIR/T1" in rows_of(trader, "readings")
     assert b.client.post("/bonded/fuel/readings", data={**reading, "csrf_token": csrf_of(trader)}).status_code == 403
     page(b, "keeper_b", "/bonded/fuel", expect=422, day="2025-02-30")
+
+
+def test_an_airline_declares_its_month_of_uplifts_from_the_fuel_page(bonded: Bonded, clock: FixedClock) -> None:
+    b = bonded
+    fuel(b, "keeper_b", "30000")
+    html = page(b, "airline_b", "/bonded/fuel")
+    form = {
+        **uplift_form(),
+        "key": re.findall(r'name="key" value="([0-9a-f]{32})"', html)[0],
+        "csrf_token": csrf_of(html),
+    }
+    assert b.client.post("/bonded/fuel/uplifts", data=form, follow_redirects=False).status_code == 303
+    html = b.client.get("/bonded/fuel").text
+    monthly = text_of(html.split('data-testid="monthly"')[1].split("</dl>")[0])
+    assert "24,000" in monthly and "not yet" in monthly
+    early = b.client.post(
+        "/bonded/fuel/declarations",
+        data={"month": "2025-09", "declaration_ref": "FUEL-2025-09", "csrf_token": csrf_of(html)},
+    )
+    assert early.status_code == 409 and "not over yet" in early.text
+    b.advance(clock, timedelta(days=31))
+    html = page(b, "airline_b", "/bonded/fuel", month="2025-09")
+    blank = b.client.post(
+        "/bonded/fuel/declarations", data={"month": "2025-09", "declaration_ref": "", "csrf_token": csrf_of(html)}
+    )
+    assert blank.status_code == 422 and "is required" in blank.text
+    done = {"month": "2025-09", "declaration_ref": "FUEL-2025-09", "csrf_token": csrf_of(html)}
+    r = b.client.post("/bonded/fuel/declarations", data=done, follow_redirects=False)
+    assert r.status_code == 303
+    shown = b.client.get(r.headers["location"]).text
+    assert 'data-testid="declared">FUEL-2025-09' in shown and 'id="declare-form"' not in shown
+    assert "FUEL-2025-09" in rows_of(shown, "uplifts")
+    assert b.client.post("/bonded/fuel/declarations", data=done).status_code == 409  # a resend changes nothing
+    keeper = page(b, "keeper_b", "/bonded/fuel", month="2025-09")
+    assert 'id="monthly"' not in keeper
+    assert b.client.post("/bonded/fuel/declarations", data={**done, "csrf_token": csrf_of(keeper)}).status_code == 403

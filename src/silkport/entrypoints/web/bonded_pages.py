@@ -71,7 +71,7 @@ UPLIFT_FIELDS = (
 #: the services' field names as the form calls them
 UPLIFT_FIELD_NAMES = {"quantity": "litres_15c", "airline_id": "airline"}
 #: what a done=... redirect says (the template words it, translated)
-DONE = frozenset({"uplift", "reading", "stocktake", "decision"})
+DONE = frozenset({"uplift", "reading", "declared", "stocktake", "decision"})
 
 
 # --- presentation ------------------------------------------------------------------------------------------
@@ -246,11 +246,15 @@ def _fuel_page(
     day: str = "",
     reading: dict[str, str] | None = None,
     reading_errors: dict[str, list[str]] | None = None,
+    declare_error: str = "",
 ) -> Response:
     actor = viewer.actor
     shown_month, rows, cut = views.uplifts(uow, actor, config, month)
     shown_day = _day("day", day) or local(clock_now(request)).date()
     readings = handlers.fuel_reconciliation(uow, actor, shown_day)
+    monthly = None
+    if actor.role is Role.AIRLINE and actor.enterprise_id:
+        monthly = handlers.monthly_declaration(uow, actor, actor.enterprise_id, shown_month)
     tanks: list[tuple[str, Decimal]] = []
     if actor.role in OPERATORS:
         owner = actor.enterprise_id if actor.is_enterprise_bound else (values.get("owner") or None)
@@ -267,6 +271,8 @@ def _fuel_page(
         "readings": readings,
         "reading": reading or {"day": shown_day.isoformat(), "method": "dip"},
         "reading_errors": reading_errors or {},
+        "monthly": monthly,
+        "declare_error": declare_error,
         "airline_fixed": actor.role is Role.AIRLINE,
         "total_litres": sum((r.litres for r in rows), Decimal(0)),
         "total_kg": sum((r.kg for r in rows if r.kg is not None), Decimal(0)),
@@ -288,6 +294,27 @@ def fuel_page(
 ) -> Response:
     """The month's uplifts, the form to record one, and a day's tank readings against the book."""
     return _fuel_page(request, viewer, uow, config, month.strip(), _uplift_values(viewer), {}, done, day=day.strip())
+
+
+@router.post("/bonded/fuel/declarations", response_class=HTMLResponse)
+def declare_month(
+    request: Request, viewer: CurrentViewer, form: Form, uows: Factory, uow: BondedUow, config: Config
+) -> Response:
+    """The airline records the consolidated declaration that covers its undeclared uplifts of a month that is
+    over (a resend finds none left undeclared: 409, nothing changes)."""
+    require_csrf(request, form)
+    actor = viewer.actor
+    if actor.role is not Role.AIRLINE or not actor.enterprise_id:
+        raise PermissionDenied(_("only an airline declares its monthly uplifts here"))
+    month = views.month_of(_text(form, "month", 7), local(clock_now(request)).date())
+    try:
+        handlers.declare_month(uows, actor, actor.enterprise_id, month, _text(form, "declaration_ref", 64))
+    except (ValidationFailed, Conflict) as exc:
+        message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else exc.detail
+        status = 422 if isinstance(exc, ValidationFailed) else 409
+        values = _uplift_values(viewer)
+        return _fuel_page(request, viewer, uow, config, month, values, {}, status_code=status, declare_error=message)
+    return RedirectResponse(f"/bonded/fuel?month={month}&done=declared#monthly", status_code=303)
 
 
 READING_FIELDS = ("owner", "tank", "day", "measured_litres_15c", "method", "tolerance_pct")
