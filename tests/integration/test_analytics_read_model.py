@@ -472,3 +472,48 @@ def test_delivery_percentiles_ranked_in_the_database_equal_the_ranking_in_python
         for corridor in (None, "KSS-KG"):
             ranked = ind.delivery_compliance(s, period, corridor)
             assert ranked == ind.delivery_compliance(s, period, corridor, in_database=False)
+
+
+def test_concurrent_releases_and_catch_ups_count_each_declaration_once(platform: Platform) -> None:
+    """Writers release declarations while readers query (each query catches up): on PostgreSQL status change
+    ids are handed out before commit, so without the lock a catch-up could pass an id still uncommitted."""
+    import threading
+
+    errors: list[BaseException] = []
+    period = Period(date(2025, 3, 1), date(2025, 3, 31))
+
+    def writer(k: int) -> None:
+        try:
+            for i in range(8):
+                with platform.session_factory() as s:
+                    rows = Rows(s)
+                    rows.n = 1000 * (k + 1) + 10 * i
+                    lodged = utc(2025, 3, 1 + k, 4, i)
+                    rows.declaration(lodged=lodged, released=lodged + timedelta(minutes=7 * i + k))
+                    s.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            for _ in range(8):
+                with platform.read_sessions()() as s:
+                    ind.clearance_times(s, period, stages=False)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(3)]
+    threads += [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with platform.read_sessions()() as s:
+        model = ind.clearance_times(s, period)
+        assert model.overall.count == 24
+        assert model == ind.clearance_times(s, period, read_model=False)
+    with platform.session_factory() as s:
+        pieces = counts(s)
+        rebuild(s)
+        assert counts(s) == pieces
