@@ -9,7 +9,7 @@ written by the page code) reads the box, so one page never mixes two languages.
 
 Messages are marked ``{{ _("...") }}`` in templates and ``_("...")`` in Python; ``make messages`` extracts them
 into ``locales/messages.pot`` and merges the ``.po`` catalogs (docs/i18n.md). The catalogs are read with Babel's
-``.po`` reader when first needed: there is no compile step, and an untranslated message shows in English.
+``.po`` reader at start: there is no compile step, and an untranslated message shows in English.
 
 Dates and numbers are formatted for the language by Babel; instants are always shown in the zone's time
 (Asia/Urumqi). English keeps the ISO-like ``2025-09-01 14:00`` the UI has always shown.
@@ -464,6 +464,8 @@ def install(env: Environment) -> None:
     # a context filter is never evaluated at compile time: a constant ('{{ 179.66|number }}') would otherwise be
     # folded into the compiled template in the language of its first render
     env.filters.update({name: _per_request(f) for name, f in filters.items()})
+    for locale in LOCALES:
+        translations(locale)  # read the catalogs at start: a broken .po fails the start, not a page
 
 
 def _per_request(f: Callable[..., str]) -> Callable[..., str]:
