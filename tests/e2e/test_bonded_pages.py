@@ -324,6 +324,14 @@ def test_a_stocktake_from_the_count_sheet_to_the_customs_decision(bonded: Bonded
     listing = page(b, "keeper_a", "/bonded/stocktakes")
     assert path in listing
     b.ledger_ok()
+    # the period's reconciliation: the write-off as an adjustment with its reason, every line balanced
+    rec = page(b, "keeper_a", "/bonded/reconciliation", **{"from": "2025-09-01", "to": "2025-09-30"})
+    assert 'data-testid="balanced"' in rec and 'data-testid="unbalanced"' not in rec
+    line = next(r for r in rec.split('data-testid="reconciliation"')[1].split("<tr")[1:] if a["id"] in r)
+    assert "written off -3" in text_of(line) and "97" in text_of(line)
+    assert "Awaiting customs" not in rows_of(rec, "reconciliation-counts") and "Written off" in rec
+    assert a["id"] not in page(b, "keeper_b", "/bonded/reconciliation")
+    page(b, "keeper_a", "/bonded/reconciliation", expect=422, **{"from": "2025-09-30", "to": "2025-09-01"})
     # who may count: not a trader, not for another enterprise; zone staff name the owner
     page(b, "trader_a", "/bonded/stocktake", expect=403, site="HRS-ROAD")
     page(b, "keeper_b", "/bonded/stocktake", expect=404, site="HRS-ROAD")
@@ -336,7 +344,14 @@ def test_a_stocktake_from_the_count_sheet_to_the_customs_decision(bonded: Bonded
 
 @pytest.mark.parametrize("who", ["keeper_a", "airline_b", "trader_a", "officer", "supervisor", "admin"])
 def test_every_bonded_page_opens_for_each_role_that_has_it(bonded: Bonded, who: str) -> None:
-    for path in ("/bonded", "/bonded/ledger", "/bonded/fuel", "/bonded/maintenance", "/bonded/stocktakes"):
+    for path in (
+        "/bonded",
+        "/bonded/ledger",
+        "/bonded/reconciliation",
+        "/bonded/fuel",
+        "/bonded/maintenance",
+        "/bonded/stocktakes",
+    ):
         html = page(b=bonded, who=who, path=path)
         assert 'class="bonded-tabs"' in html and 'aria-current="page"' in html
 

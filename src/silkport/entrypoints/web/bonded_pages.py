@@ -186,6 +186,30 @@ def ledger_page(
     return _page(request, viewer, "bonded/ledger.html", context)
 
 
+@router.get("/bonded/reconciliation", response_class=HTMLResponse)
+def reconciliation_page(
+    request: Request,
+    viewer: CurrentViewer,
+    uow: BondedUow,
+    start: Annotated[str, Query(alias="from")] = "",
+    end: Annotated[str, Query(alias="to")] = "",
+) -> Response:
+    """Per lot and account in bond: opening, receipts, transfers, removals, adjustments with reason codes,
+    closing, balanced; the period's counts and the discrepancies awaiting customs (the reports API's figures)."""
+    today = local(clock_now(request)).date()
+    first, last = views.period(_day("from", start.strip()), _day("to", end.strip()), today)
+    report = handlers.reconciliation(uow, viewer.actor, first, last)
+    context = {
+        "report": report,
+        "start": first,
+        "end": last,
+        "unbalanced": [x for x in report["lines"] if not x["balanced"]],
+        "csv": "/api/v1/bonded/reports/reconciliation?"
+        + urlencode({"from": first.isoformat(), "to": last.isoformat(), "format": "csv"}),
+    }
+    return _page(request, viewer, "bonded/reconciliation.html", context)
+
+
 # --- a lot -------------------------------------------------------------------------------------------------
 
 
