@@ -77,6 +77,7 @@ def test_the_overview_shows_each_role_its_own_bonded_business(bonded: Bonded) ->
     duty = re.search(r'data-testid="duty-suspended">([\d,.]+)', html)
     assert duty and Decimal(duty.group(1).replace(",", "")) > 0
     assert 'data-testid="lots-held">1<' in html
+    assert "0-90" in rows_of(html, "ageing") and "1,000" in rows_of(html, "ageing")
     airline = page(b, "airline_b", "/bonded")
     assert tank["id"] in airline and shirts["id"] not in airline
     assert airline.index('id="h-fuel"') < airline.index('id="h-sites"')  # an airline sees its fuel first

@@ -138,10 +138,12 @@ def bonded_home(request: Request, viewer: CurrentViewer, uow: BondedUow, config:
     actor = viewer.actor
     ov = views.overview(uow, actor, config)
     alerts = handlers.alerts(uow, actor, config)
+    ageing = handlers.ageing(uow, actor)
     open_counts = sum(st.open for st in views.stocktakes(uow, actor))
     context = {
         "ov": ov,
         "alerts": alerts,
+        "ageing": ageing,
         "open_counts": open_counts,
         "fuel_first": actor.role is Role.AIRLINE,
         "fuel_lots": [h for h in ov.holdings if h.lot.category.value == "fuel"],
