@@ -264,7 +264,9 @@ def _add_entries(session: Session, dialect: str, where: Sequence[ColumnElement[b
 
     def stage(a: str, b: str) -> ColumnElement[Any]:
         ca, cb = getattr(d, a), getattr(d, b)
-        return case((and_(ca.is_not(None), cb.is_not(None)), sqltime.minutes(dialect, cb, ca)), else_=None)
+        # like the clearance time, the stages count only lodged declarations
+        known = and_(d.lodgement_at.is_not(None), ca.is_not(None), cb.is_not(None))
+        return case((known, sqltime.minutes(dialect, cb, ca)), else_=None)
 
     f = DeclarationCountriesRow
     partner = (
