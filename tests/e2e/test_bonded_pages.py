@@ -430,3 +430,32 @@ def test_an_airline_declares_its_month_of_uplifts_from_the_fuel_page(bonded: Bon
     keeper = page(b, "keeper_b", "/bonded/fuel", month="2025-09")
     assert 'id="monthly"' not in keeper
     assert b.client.post("/bonded/fuel/declarations", data={**done, "csrf_token": csrf_of(keeper)}).status_code == 403
+
+
+def test_customs_closes_a_shortage_alert_from_the_overview(bonded: Bonded) -> None:
+    b = bonded
+    lot = b.admit(hs_code="847130", unit="KGM", quantity="1000", value="10000.00", description="Copper wire")["lot"]
+    norm = b.post(
+        "officer",
+        "/norms",
+        {"owner": b.zone.enterprise_a, "name": "wire to coils", "input_per_output": "1.0", "allowed_loss_pct": "2"},
+    )
+    b.post(
+        "keeper_a",
+        "/handling",
+        {"site": "HRS-ROAD", "operation": "process", "norm_id": norm["id"],
+         "inputs": [{"lot": lot["id"], "quantity": "500"}], "outputs": [{"quantity": "450", "description": "Coils"}]},
+    )  # fmt: skip
+    keeper = page(b, "keeper_a", "/bonded")
+    assert "Unexplained shortage of 41" in text_of(keeper) and "Close the alert" not in keeper
+    officer = page(b, "officer", "/bonded")
+    close = re.search(r'action="(/bonded/alerts/[0-9a-f]+/close)"', officer)
+    assert close and "Unexplained shortage of 41" in text_of(officer)
+    blank = b.client.post(close.group(1), data={"note": "", "csrf_token": csrf_of(officer)})
+    assert blank.status_code == 422
+    done = b.client.post(close.group(1), data={"note": "duty assessed on 41 kg", "csrf_token": csrf_of(officer)})
+    assert done.status_code == 200 and "Alert closed." in done.text and "Unexplained shortage" not in done.text
+    again = b.client.post(close.group(1), data={"note": "again", "csrf_token": csrf_of(done.text)})
+    assert again.status_code == 409
+    token = csrf_of(page(b, "keeper_a", "/bonded"))
+    assert b.client.post(close.group(1), data={"note": "x", "csrf_token": token}).status_code == 403  # not customs

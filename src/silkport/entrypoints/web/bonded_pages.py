@@ -71,7 +71,7 @@ UPLIFT_FIELDS = (
 #: the services' field names as the form calls them
 UPLIFT_FIELD_NAMES = {"quantity": "litres_15c", "airline_id": "airline"}
 #: what a done=... redirect says (the template words it, translated)
-DONE = frozenset({"uplift", "reading", "declared", "stocktake", "decision"})
+DONE = frozenset({"uplift", "reading", "declared", "stocktake", "decision", "alert"})
 
 
 # --- presentation ------------------------------------------------------------------------------------------
@@ -132,7 +132,7 @@ def _done(value: str) -> str:
 
 
 @router.get("/bonded", response_class=HTMLResponse)
-def bonded_home(request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config) -> Response:
+def bonded_home(request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config, done: str = "") -> Response:
     """The role's bonded business: stock per site and per lot with value and duty suspended, fuel, maintenance,
     alerts; links to the ledger, fuel, maintenance and stocktake pages."""
     actor = viewer.actor
@@ -144,12 +144,24 @@ def bonded_home(request: Request, viewer: CurrentViewer, uow: BondedUow, config:
         "ov": ov,
         "alerts": alerts,
         "ageing": ageing,
+        "done": _done(done),
         "open_counts": open_counts,
         "fuel_first": actor.role is Role.AIRLINE,
         "fuel_lots": [h for h in ov.holdings if h.lot.category.value == "fuel"],
         "stock_lots": [h for h in ov.holdings if h.lot.category.value != "fuel"],
     }
     return _page(request, viewer, "bonded/overview.html", context)
+
+
+@router.post("/bonded/alerts/{alert_id}/close")
+def close_alert(request: Request, viewer: CurrentViewer, form: Form, uows: Factory, alert_id: str) -> Response:
+    """Customs closes a shortage alert with a note (closing it again is a 409: nothing changes)."""
+    require_csrf(request, form)
+    note = _text(form, "note", 500)
+    if not note:
+        raise ValidationFailed(FieldError("note", _("say how the shortage was settled")))
+    handlers.close_alert(uows, viewer.actor, alert_id, note)
+    return RedirectResponse("/bonded?done=alert#h-alerts", status_code=303)
 
 
 # --- the ledger --------------------------------------------------------------------------------------------
