@@ -239,8 +239,13 @@ def _build(session: Session, dialect: str) -> CatchUp:
     return CatchUp(True, 0, 0, recounted, countries, vehicles)
 
 
+def _execute(session: Session, stmt: Any) -> Any:
+    """Run an ``INSERT ... SELECT`` keeping the driver's count of the rows it wrote."""
+    return session.execute(stmt.execution_options(preserve_rowcount=True))
+
+
 def _rowcount(result: Any) -> int:
-    return int(getattr(result, "rowcount", 0) or 0)
+    return max(int(getattr(result, "rowcount", 0) or 0), 0)
 
 
 def _add_countries(session: Session, where: Sequence[ColumnElement[bool]]) -> int:
@@ -255,7 +260,7 @@ def _add_countries(session: Session, where: Sequence[ColumnElement[bool]]) -> in
     # no anti-join: the primary key drops the versions already there (an anti-join against the table being
     # filled was planned by PostgreSQL as a nested loop re-scanning it per row: quadratic, 324 s for 250 k)
     stmt = _insert(session)(DeclarationCountriesRow).from_select(columns, rows).on_conflict_do_nothing()
-    return _rowcount(session.execute(stmt))
+    return _rowcount(_execute(session, stmt))
 
 
 def _add_entries(session: Session, dialect: str, where: Sequence[ColumnElement[bool]]) -> int:
@@ -300,7 +305,7 @@ def _add_entries(session: Session, dialect: str, where: Sequence[ColumnElement[b
         "partner",
         *STAGE_NAMES,
     ]
-    return _rowcount(session.execute(insert(ClearanceEntryRow).from_select(columns, rows)))
+    return _rowcount(_execute(session, insert(ClearanceEntryRow).from_select(columns, rows)))
 
 
 def _count_entries(session: Session, sign: int, where: Sequence[ColumnElement[bool]], fresh: bool = False) -> None:
@@ -379,13 +384,13 @@ def _count_vehicles(session: Session, dialect: str, where: Sequence[ColumnElemen
         )
         columns = ["grain", "start", "exit_port", "make", "destination", "count"]
         if fresh:
-            result = session.execute(insert(t).from_select(columns, rows))
+            result = _execute(session, insert(t).from_select(columns, rows))
         else:
             upsert = _insert(session)(t).from_select(columns, rows)
             upsert = upsert.on_conflict_do_update(
                 index_elements=columns[:5], set_={"count": t.count + upsert.excluded.count}
             )
-            result = session.execute(upsert)
+            result = _execute(session, upsert)
         if grain == "day":
             added = _rowcount(result)
     return added
