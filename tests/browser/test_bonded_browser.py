@@ -185,3 +185,15 @@ def test_a_keeper_counts_stock_and_an_airline_records_an_uplift(
     expect(page.get_by_role("heading", name="Bonded operations")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     shot(page, screenshot_dirs, "bonded-airline-overview-phone")
+    for path in (
+        "/bonded/ledger",
+        "/bonded/reconciliation",
+        "/bonded/fuel",
+        "/bonded/maintenance",
+        "/bonded/stocktakes",
+    ):
+        page.goto(f"{base}{path}")
+        expect(page.locator(".bonded-tabs")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
+    page.goto(f"{base}/bonded/fuel")
+    shot(page, screenshot_dirs, "bonded-airline-fuel-phone")
