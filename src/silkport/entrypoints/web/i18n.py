@@ -487,6 +487,23 @@ _RUNTIME_WORDS = (
     N_("Horgos Area"),
     N_("Kashgar Area"),
     N_("China (Xinjiang) Pilot Free Trade Zone"),
+    # the legal desk's fee kinds, linked-record kinds and timeline actions, shown with |label
+    N_("Filing fee"),
+    N_("Neutral fee"),
+    N_("Desk fee"),
+    N_("Counsel fee"),
+    N_("Expense"),
+    N_("Contract"),
+    N_("Bonded movement"),
+    N_("Opened"),
+    N_("Status changed"),
+    N_("Deadline extended"),
+    N_("Document uploaded"),
+    N_("Enforcement filed"),
+    N_("Enforcement updated"),
+    N_("Fee recorded"),
+    N_("Outcome recorded"),
+    N_("Reminded"),
 )
 
 
