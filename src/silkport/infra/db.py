@@ -153,6 +153,14 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[SASession]:
-    """Sessions on ``engine``; ``read_only`` ones (on SQLite) start with a deferred BEGIN (see make_engine)."""
-    bind = engine.execution_options(**{READ_ONLY_OPTION: True}) if read_only else engine
+    """Sessions on ``engine``. ``read_only`` ones start with a deferred BEGIN on SQLite (see make_engine) and run
+    in autocommit on PostgreSQL: for lookups of a row or two (a request's token) where one snapshot per
+    statement is enough, never for reads that must agree with each other."""
+    bind = engine
+    if read_only:
+        options: dict[str, Any] = {READ_ONLY_OPTION: True}
+        if engine.dialect.name == "postgresql":
+            # each read is its own statement-level snapshot: no BEGIN and COMMIT round trips around a token check
+            options["isolation_level"] = "AUTOCOMMIT"
+        bind = engine.execution_options(**options)
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
