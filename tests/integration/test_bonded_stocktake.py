@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -150,3 +151,21 @@ def test_a_stocktake_key_is_hexadecimal_and_names_one_enterprise(platform: Platf
     fields = ("id", "stocktake_id", "lot_id", "book", "counted", "status")
     assert [[r[f] for f in fields] for r in again] == [[r[f] for f in fields] for r in first]
     assert first[0]["stocktake_id"] == key
+
+
+def test_the_same_count_sheet_sent_concurrently_records_it_once(platform: Platform) -> None:
+    config = ledger_config(platform)
+    owner = uuid.uuid4().hex
+    lots = [admit(platform, owner, "10", site=SITE) for _ in range(3)]
+    counts = [(lot, "9") for lot in lots]
+    key = uuid.uuid4().hex
+
+    def send() -> list[str]:
+        rows = handlers.stocktake(platform.bonded_uow, keeper(owner), config, site=SITE, counts=counts, key=key)
+        return sorted(r["id"] for r in rows)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = [f.result() for f in [pool.submit(send) for _ in range(4)]]
+    assert all(r == results[0] for r in results)
+    with platform.bonded_uow() as uow:
+        assert len(uow.bonded.records("count", owner_id=owner)) == 3
