@@ -294,3 +294,12 @@ def test_the_stored_language_is_always_the_last_valid_choice(zone: Zone, choices
             assert r.status_code == 422 and "set-cookie" not in r.headers
         assert stored_locale(zone.platform, "trader_b") == expected
         assert html_lang(client.get("/").text) == {"en": "en", "zh_Hans": "zh-Hans", "ru": "ru", None: "en"}[expected]
+
+
+def test_values_inside_translated_sentences_are_escaped(zone: Zone) -> None:
+    client = zone.client
+    sign_in(client, "admin")
+    choose(client, "ru", csrf(client))
+    page = client.get("/enterprises", params={"q": "<script>alert(1)</script>"}).text
+    assert "Нет предприятий, соответствующих «&lt;script&gt;alert(1)&lt;/script&gt;»." in page
+    assert "<script>alert(1)" not in page
