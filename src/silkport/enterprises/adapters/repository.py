@@ -301,6 +301,35 @@ class SqlTokenRepository:
             return None
         return StoredToken(id=row[0], user_id=row[1], kind=row[2], expires_at=row[3], revoked_at=row[4])
 
+    def with_user(self, token_hash: str) -> tuple[StoredToken, User] | None:
+        self._s.flush()
+        t, u = TokenRow, UserRow
+        row = (  # one round trip for both, Core (see by_hash)
+            self._s.connection()
+            .execute(
+                select(t.id, t.user_id, t.kind, t.expires_at, t.revoked_at, u.username, u.role, u.password_hash)
+                .add_columns(u.display_name, u.enterprise_id, u.office_code, u.active, u.locale)
+                .join(u, u.id == t.user_id)
+                .where(t.token_hash == token_hash)
+            )
+            .first()
+        )
+        if row is None:
+            return None
+        token = StoredToken(id=row[0], user_id=row[1], kind=row[2], expires_at=row[3], revoked_at=row[4])
+        user = User(
+            id=row[1],
+            username=row[5],
+            role=Role(row[6]),
+            password_hash=row[7],
+            display_name=row[8],
+            enterprise_id=row[9],
+            office_code=row[10],
+            active=row[11],
+            locale=row[12],
+        )
+        return token, user
+
     def revoke(self, token_id: str, when: datetime) -> None:
         self._s.execute(
             update(TokenRow).where(TokenRow.id == token_id, TokenRow.revoked_at.is_(None)).values(revoked_at=when)

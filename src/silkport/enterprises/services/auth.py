@@ -118,15 +118,15 @@ def issue_token(uow: EnterpriseUnitOfWork, user: User, kind: TokenKind, ttl: tim
 
 def resolve_token(uow: EnterpriseUnitOfWork, raw: str, kind: TokenKind) -> tuple[Actor, StoredToken]:
     with uow:
-        token = uow.tokens.by_hash(token_digest(raw))
-        if token is None or token.kind != kind:
+        found = uow.tokens.with_user(token_digest(raw))
+        if found is None or found[0].kind != kind:
             raise AuthenticationFailed("the token is not valid")
+        token, user = found
         if token.revoked_at is not None:
             raise AuthenticationFailed("the token was revoked")
         if ensure_utc(token.expires_at) <= uow.clock.now():
             raise AuthenticationFailed("the token has expired")
-        user = uow.users.get(token.user_id)
-        if user is None or not user.active:
+        if not user.active:
             raise AuthenticationFailed("the token's user is no longer active")
         return user.as_actor(), token
 
