@@ -110,3 +110,20 @@ def test_the_engine_sees_the_record_grow(no_random: Zone) -> None:
         headers=z.headers("officer"),
     )
     assert _counters_agree(z) == (1, 1, 1)
+
+
+def test_the_same_lrn_twice_is_a_409_that_stores_and_counts_nothing(no_random: Zone) -> None:
+    z = no_random
+    body = {**declaration(lrn="CNT-DUP-1"), "declarant": z.enterprise_a}
+    first = z.client.post("/api/v1/declarations", json=body, headers=z.headers("trader_a"))
+    assert first.status_code == 201
+    with z.platform.engine.connect() as conn:
+        before = conn.execute(text("SELECT count(*) FROM declarations")).scalar_one()
+        audit = conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one()
+    again = z.client.post("/api/v1/declarations", json=body, headers=z.headers("trader_a"))
+    assert again.status_code == 409
+    assert "CNT-DUP-1" in again.json()["detail"]
+    with z.platform.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM declarations")).scalar_one() == before
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar_one() == audit
+    assert _counters_agree(z) == (1, 0, 0)

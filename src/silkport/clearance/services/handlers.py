@@ -178,8 +178,8 @@ def file_declaration(
     with uow:
         result = check(content, config, uow.rulebooks.active())
         _raise_if_invalid(result)
-        if content.lrn and uow.declarations.by_lrn(content.declarant_id, content.lrn) is not None:
-            raise Conflict(f"lrn: the declarant already filed a declaration with LRN {content.lrn}")
+        # an LRN the declarant used before is refused by the store when the declaration is written (a 409
+        # Conflict from the commit, concurrent filings included): no lookup on every lodgement
         registered = uow.enterprises.status_and_grade(content.declarant_id)
         if registered is None:
             raise ValidationFailed(FieldError("declarant", f"no enterprise {content.declarant_id} in the registry"))
