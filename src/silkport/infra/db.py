@@ -32,6 +32,9 @@ class Base(DeclarativeBase):
 
 #: execution option of connections that only read (see make_session_factory)
 READ_ONLY_OPTION = "silkport_read_only"
+#: execution option of a write session that only reads until it writes (see make_engine, SQLite)
+DEFER_BEGIN_OPTION = "silkport_defer_begin"
+_DEFERRED = "silkport_begin_deferred"
 _LOCK_FD = "silkport_writer_lock_fd"
 _LOCK_HELD = "silkport_writer_lock_held"
 
@@ -104,18 +107,35 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             # With WAL, readers of other connections are not blocked by it. Sessions made by
             # make_session_factory(..., read_only=True) only read: a deferred BEGIN, so they never queue
             # behind writers (and a write in one fails at once instead of passing unnoticed).
-            read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
-            if read_only:
+            options = conn.get_execution_options()
+            conn.connection.info.pop(_DEFERRED, None)
+            if options.get(READ_ONLY_OPTION, False):
                 conn.exec_driver_sql("BEGIN")
                 return
+            if options.get(DEFER_BEGIN_OPTION, False):
+                # a unit of work that promised to only read until it writes (see defer_begin): its reads run
+                # outside any transaction, each seeing the latest commit, and the write transaction begins
+                # at its first write -- the database stays free for other writers while it thinks
+                conn.connection.info[_DEFERRED] = True
+                return
+            _begin_immediate(conn.connection)
+
+        def _begin_immediate(connection: Any) -> None:
             if queue is not None:
-                queue.acquire(conn.connection.info)
+                queue.acquire(connection.info)
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                connection.dbapi_connection.execute("BEGIN IMMEDIATE")
             except BaseException:
                 if queue is not None:
-                    queue.release(conn.connection.info)
+                    queue.release(connection.info)
                 raise
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _sqlite_first_write(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            info = conn.connection.info
+            if info.get(_DEFERRED) and not statement.lstrip()[:6].upper().startswith(("SELECT", "PRAGMA")):
+                info[_DEFERRED] = False
+                _begin_immediate(conn.connection)
 
         if path is not None:
             queue = WriterQueue(path)
@@ -124,6 +144,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             # queue move (the driver's own commit()/rollback() that follows finds no transaction and does nothing).
             @event.listens_for(engine, "commit")
             def _sqlite_commit(conn: Any) -> None:
+                conn.connection.info.pop(_DEFERRED, None)
                 try:
                     if conn.connection.dbapi_connection.in_transaction:
                         conn.exec_driver_sql("COMMIT")
@@ -132,6 +153,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
 
             @event.listens_for(engine, "rollback")
             def _sqlite_rollback(conn: Any) -> None:
+                conn.connection.info.pop(_DEFERRED, None)
                 try:
                     if conn.connection.dbapi_connection.in_transaction:
                         conn.connection.dbapi_connection.rollback()
@@ -140,6 +162,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
 
             @event.listens_for(engine, "checkin")
             def _sqlite_checkin(_dbapi_conn: Any, record: Any) -> None:
+                record.info.pop(_DEFERRED, None)
                 queue.release(record.info)  # a connection never goes back to the pool holding the queue
 
             @event.listens_for(engine, "close")
@@ -150,6 +173,15 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def defer_begin(session: SASession) -> None:
+    """Promise that ``session`` (not begun yet) only reads until it writes: on SQLite its write transaction
+    then begins at its first write instead of its first read. Only for work whose reads need no protection
+    from writers in between (no read-modify-write of shared rows: the writes are inserts, atomic increments
+    and rows guarded by unique keys). Elsewhere a no-op."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={DEFER_BEGIN_OPTION: True})
 
 
 def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[SASession]:

@@ -40,6 +40,7 @@ from silkport.clearance.domain.recognition import InspectedContainer, Recognitio
 from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.schemas import content_from_json, content_to_json
 from silkport.clearance.services.ports import DeclarationFilter, QueueStat, StoredAssessment
+from silkport.infra.db import defer_begin
 from silkport.infra.outbox import SqlOutbox
 from silkport.infra.uow import SqlAlchemyUnitOfWork
 from silkport.shared.clock import Clock, ensure_utc
@@ -784,6 +785,9 @@ class SqlClearanceUnitOfWork(SqlAlchemyUnitOfWork):
         self.rulebooks = SqlRulebookStore(session, self._loads, self._default)
         self.outbox = SqlOutbox(session)
         self.enterprises = self._enterprises(session)
+
+    def reads_until_commit(self) -> None:
+        defer_begin(self.session)
 
     def commit(self) -> None:
         self.declarations.write_pending()  # before the audit trail takes its lock

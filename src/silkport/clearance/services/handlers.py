@@ -176,6 +176,10 @@ def file_declaration(
     if actor.is_enterprise_bound and content.declarant_id != actor.enterprise_id:
         raise PermissionDenied("a trader files declarations for their own enterprise only")
     with uow:
+        # until the commit a filing only reads (the rulebook, the registry, the declarant's record) and keeps
+        # what it creates in memory: its writes need no protection from writers in between (inserts, counter
+        # increments, the LRN's unique key), so the store need not hold other writers up while it works
+        uow.reads_until_commit()
         result = check(content, config, uow.rulebooks.active())
         _raise_if_invalid(result)
         # an LRN the declarant used before is refused by the store when the declaration is written (a 409

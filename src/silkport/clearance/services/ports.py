@@ -143,6 +143,11 @@ class Outbox(Protocol):
 
 
 class ClearanceUnitOfWork(UnitOfWork, Protocol):
+    def reads_until_commit(self) -> None:
+        """Called first: this unit of work only reads until it commits what it created (a filing), so the
+        store may keep its write transaction to the commit (SQLite: other writers are not held up meanwhile)."""
+        ...
+
     @property
     def declarations(self) -> DeclarationRepository: ...
     @property
