@@ -41,6 +41,7 @@ class AuditEntryRow(Base):
 _TABLE = cast(Table, AuditEntryRow.__table__)
 #: the columns written by the unit of work (``seq`` is the database's)
 _COLUMNS: tuple[str, ...] = tuple(c.key for c in AuditEntryRow.__table__.columns if c.key != "seq")
+_CHAIN_HEAD = select(AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)
 
 
 def canonical(value: Mapping[str, Any] | None) -> str | None:
@@ -116,7 +117,7 @@ class SqlAuditTrail:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
         conn = session.connection()  # Core from here: the ORM's statement bookkeeping costs as much as the SQL
-        last = conn.execute(select(AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)).scalar()
+        last = conn.execute(_CHAIN_HEAD).scalar()
         prev = last or GENESIS
         for row in self._pending:
             row.prev_hash = prev

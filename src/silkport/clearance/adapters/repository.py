@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol, cast
 
-from sqlalchemy import Integer, Table, and_, event, func, insert, or_, select, update
+from sqlalchemy import Integer, Table, and_, bindparam, event, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -54,6 +54,10 @@ _DUTIES_TABLE = cast(Table, DutyAssessmentRow.__table__)
 _HISTORY_TABLE = cast(Table, StatusHistoryRow.__table__)
 _INSPECTED_TABLE = cast(Table, InspectedContainerRow.__table__)
 _COUNTERS_TABLE = cast(Table, TraderCountersRow.__table__)
+_COUNTERS_OF = select(TraderCountersRow.lodged, TraderCountersRow.inspected, TraderCountersRow.discrepancies).where(
+    TraderCountersRow.enterprise_id == bindparam("enterprise_id")
+)
+_ACTIVE_RULEBOOK = select(RulebookRow.version, RulebookRow.fingerprint).where(RulebookRow.active.is_(True)).limit(1)
 _COUNTER_UPSERTS: dict[str, Any] = {}
 
 
@@ -698,11 +702,7 @@ class SqlRulebookStore:
 
     def _read_active(self) -> Rulebook:
         self._s.flush()  # a rulebook published in this session (executed below without the ORM's autoflush)
-        row = (
-            self._s.connection()
-            .execute(select(RulebookRow.version, RulebookRow.fingerprint).where(RulebookRow.active.is_(True)).limit(1))
-            .first()
-        )
+        row = self._s.connection().execute(_ACTIVE_RULEBOOK).first()
         if row is None:
             return self._default()
         return self._cached(row[0], row[1])

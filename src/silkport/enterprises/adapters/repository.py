@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, extract, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, extract, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from silkport.enterprises.adapters.orm import (
@@ -118,6 +118,19 @@ def _conditions(flt: EnterpriseFilter) -> list[ColumnElement[bool]]:
     return conds
 
 
+#: statements on every request's path, built once (with bind parameters)
+_STATUS_AND_GRADE = select(EnterpriseRow.status, EnterpriseRow.credit_grade).where(
+    EnterpriseRow.id == bindparam("enterprise_id")
+)
+_TOKEN_WITH_USER = (
+    select(TokenRow.id, TokenRow.user_id, TokenRow.kind, TokenRow.expires_at, TokenRow.revoked_at)
+    .add_columns(UserRow.username, UserRow.role, UserRow.password_hash, UserRow.display_name)
+    .add_columns(UserRow.enterprise_id, UserRow.office_code, UserRow.active, UserRow.locale)
+    .join(UserRow, UserRow.id == TokenRow.user_id)
+    .where(TokenRow.token_hash == bindparam("token_hash"))
+)
+
+
 class SqlEnterpriseRepository:
     def __init__(self, session: Session) -> None:
         self._s = session
@@ -135,11 +148,9 @@ class SqlEnterpriseRepository:
     def status_and_grade(self, enterprise_id: str) -> tuple[str, str] | None:
         """Just the status and credit grade (what other contexts ask most often)."""
         self._s.flush()
-        row = (  # Core: asked on every lodgement, and the ORM's statement bookkeeping costs as much as the SQL
-            self._s.connection()
-            .execute(select(EnterpriseRow.status, EnterpriseRow.credit_grade).where(EnterpriseRow.id == enterprise_id))
-            .first()
-        )
+        # Core and a statement built once: asked on every lodgement, where building and the ORM's bookkeeping
+        # cost as much as the SQL
+        row = self._s.connection().execute(_STATUS_AND_GRADE, {"enterprise_id": enterprise_id}).first()
         return (str(row[0]), str(row[1])) if row is not None else None
 
     def find_by_identifier(self, uscc: str | None, country: str, national_id: str | None) -> Enterprise | None:
@@ -303,17 +314,7 @@ class SqlTokenRepository:
 
     def with_user(self, token_hash: str) -> tuple[StoredToken, User] | None:
         self._s.flush()
-        t, u = TokenRow, UserRow
-        row = (  # one round trip for both, Core (see by_hash)
-            self._s.connection()
-            .execute(
-                select(t.id, t.user_id, t.kind, t.expires_at, t.revoked_at, u.username, u.role, u.password_hash)
-                .add_columns(u.display_name, u.enterprise_id, u.office_code, u.active, u.locale)
-                .join(u, u.id == t.user_id)
-                .where(t.token_hash == token_hash)
-            )
-            .first()
-        )
+        row = self._s.connection().execute(_TOKEN_WITH_USER, {"token_hash": token_hash}).first()
         if row is None:
             return None
         token = StoredToken(id=row[0], user_id=row[1], kind=row[2], expires_at=row[3], revoked_at=row[4])
