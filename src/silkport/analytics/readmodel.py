@@ -63,6 +63,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from silkport.analytics import sqltime
@@ -145,9 +146,14 @@ def catch_up(session: Session) -> CatchUp:
     if bind.dialect.name == "postgresql":
         # one snapshot for the whole catch-up (taken after the lock): the watermark read and the rows counted
         # agree, so nothing committed meanwhile is counted twice
-        with Session(bind=bind.execution_options(isolation_level="REPEATABLE READ"), autoflush=False) as worker:
-            result = _run(worker)
-            worker.commit()
+        # (set on the connection: an isolation level given to an engine that already has one, like the
+        # read-only sessions' AUTOCOMMIT, is not replaced)
+        engine = bind.engine if isinstance(bind, Connection) else bind
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="REPEATABLE READ")
+            with Session(bind=conn, autoflush=False) as worker:
+                result = _run(worker)
+                worker.commit()
         return result
     if _writable(session):
         result = _run(session)
