@@ -148,8 +148,8 @@ ZONE_STAFF = frozenset({Role.ADMIN, Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISO
 CUSTOMS = frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})
 #: who files or decides declarations
 DECLARATION_ROLES = frozenset({Role.TRADER, Role.ADMIN}) | CUSTOMS
-#: who follows consignments, corridor clocks and TIR operations
-FREIGHT_ROLES = frozenset({Role.TRADER, Role.LOGISTICS_OPERATOR, Role.ADMIN}) | CUSTOMS
+#: who follows consignments, corridor clocks and TIR operations (an airline: its air cargo consignments)
+FREIGHT_ROLES = frozenset({Role.TRADER, Role.LOGISTICS_OPERATOR, Role.AIRLINE, Role.ADMIN}) | CUSTOMS
 #: who keeps or looks into bonded ledgers (warehouses, maintenance, fuel)
 BONDED_ROLES = frozenset({Role.TRADER, Role.WAREHOUSE_KEEPER, Role.AIRLINE, Role.ADMIN}) | CUSTOMS
 #: who sees dispute cases: the legal desk, and a trader its own cases as a party
