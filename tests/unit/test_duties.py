@@ -613,3 +613,12 @@ def test_float_input_is_refused_not_rounded() -> None:
     bad = GoodsItem("84713000", "laptops", D(1), "H87", D(1), D(1), 1000.10, "KZ")  # type: ignore[arg-type]
     with pytest.raises((TypeError, FloatOperation)):
         assess_duties(declaration(bad), SCHEDULE)
+
+
+def test_which_incoterms_carry_freight_and_insurance_to_the_place_of_import() -> None:
+    from silkport.clearance.domain.model import Incoterm
+
+    # Incoterms 2020: the C and D terms carry the main carriage; CIP, CIF and the D terms its insurance too
+    assert {t.value for t in Incoterm if t.includes_freight} == {"CPT", "CIP", "CFR", "CIF", "DAP", "DPU", "DDP"}
+    assert {t.value for t in Incoterm if t.includes_insurance} == {"CIP", "CIF", "DAP", "DPU", "DDP"}
+    assert not any(t.includes_freight for t in (Incoterm.EXW, Incoterm.FCA, Incoterm.FAS, Incoterm.FOB))

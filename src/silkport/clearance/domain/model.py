@@ -57,6 +57,11 @@ class TransportMode(StrEnum):
         raise ValueError(f"{code!r} is not a UN/ECE Rec. 19 mode of transport code")
 
 
+#: Incoterms 2020 whose price carries the main carriage / the insurance to the place of import
+_WITH_FREIGHT = frozenset({"CPT", "CIP", "CFR", "CIF", "DAP", "DPU", "DDP"})
+_WITH_INSURANCE = frozenset({"CIP", "CIF", "DAP", "DPU", "DDP"})
+
+
 class Incoterm(StrEnum):
     """Incoterms 2020."""
 
@@ -75,19 +80,11 @@ class Incoterm(StrEnum):
     @property
     def includes_freight(self) -> bool:
         """Whether the invoice price already carries the main carriage to the place of import."""
-        return self in {
-            Incoterm.CPT,
-            Incoterm.CIP,
-            Incoterm.CFR,
-            Incoterm.CIF,
-            Incoterm.DAP,
-            Incoterm.DPU,
-            Incoterm.DDP,
-        }
+        return self.value in _WITH_FREIGHT  # a set of strings: no set of enum members built per call
 
     @property
     def includes_insurance(self) -> bool:
-        return self in {Incoterm.CIP, Incoterm.CIF, Incoterm.DAP, Incoterm.DPU, Incoterm.DDP}
+        return self.value in _WITH_INSURANCE
 
 
 class DocumentKind(StrEnum):
