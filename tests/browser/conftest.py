@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.sync_api import Page, expect, sync_playwright
 
 from silkport.bootstrap import Platform
 from silkport.entrypoints.web.app import create_app
+from tests.conftest import PASSWORD
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -70,3 +72,35 @@ def screenshot_dirs(tmp_path: Path) -> list[Path]:
     except OSError:
         pass
     return dirs
+
+
+@pytest.fixture
+def page(chromium_path: str) -> Iterator[Page]:
+    """A Chromium tab at desktop size, English, 10 s for anything to appear."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
+        tab = context.new_page()
+        tab.set_default_timeout(10_000)
+        try:
+            yield tab
+        finally:
+            context.close()
+            browser.close()
+
+
+def shot(page: Page, dirs: list[Path], name: str) -> None:
+    """A full-page screenshot ``name``.png in each of ``dirs`` (see screenshot_dirs)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    for directory in dirs:
+        page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    """Sign in through the login form (any previous session cleared)."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_test_id("user")).to_be_visible()

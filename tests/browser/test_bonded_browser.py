@@ -4,13 +4,12 @@ fits a phone's width."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from silkport.bonded.domain.model import Category, MovementKind
 from silkport.bonded.services import handlers as bonded
@@ -21,40 +20,11 @@ from silkport.clearance.services import handlers as clearance
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.services import auth, handlers
 from silkport.shared.actor import SYSTEM, Actor, Role
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import LiveServer, shot, sign_in
 from tests.conftest import PASSWORD, make_details
 from tests.factories import declaration, item
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(chromium_path: str) -> Iterator[Page]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
-
-
-def shot(page: Page, dirs: list[Path], name: str) -> None:
-    page.evaluate("window.scrollTo(0, 0)")
-    for directory in dirs:
-        page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
-
-
-def sign_in(page: Page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page.get_by_test_id("user")).to_be_visible()
 
 
 def entry(platform: Platform, enterprise: str, hs: str, quantity: str, unit: str) -> str:

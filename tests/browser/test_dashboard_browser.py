@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from silkport.enterprises.services import auth
 from silkport.shared.actor import SYSTEM, Role
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, shot
 from tests.conftest import PASSWORD
 from tests.integration.test_analytics_indicators import fill
 
@@ -30,12 +30,6 @@ def page(chromium_path: str) -> Iterator[Page]:
         finally:
             context.close()
             browser.close()
-
-
-def shot(page: Page, dirs: list[Path], name: str) -> None:
-    page.evaluate("window.scrollTo(0, 0)")
-    for directory in dirs:
-        page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
 def test_the_dashboard_renders_its_charts_and_filters_by_area(

@@ -3,31 +3,15 @@ case page and moves it along its workflow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from silkport.enterprises.services import auth
 from silkport.shared.actor import SYSTEM, Role
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import LiveServer
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(chromium_path: str) -> Iterator[Page]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
 
 
 def test_intake_to_case_page(live_server: LiveServer, page: Page) -> None:

@@ -4,43 +4,21 @@ coloured by state, the breach filter swapping rows in place), a consignment's ti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import LiveServer, shot
 from tests.conftest import PASSWORD
 from tests.e2e.test_freight_pages import CONTAINER, build_freight
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def browser_page(chromium_path: str) -> Iterator[Page]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
-
-
-def shot(page: Page, dirs: list[Path], name: str) -> None:
-    page.evaluate("window.scrollTo(0, 0)")
-    for directory in dirs:
-        page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
-
-
 def test_the_operator_follows_freight_clocks_corridors_and_tir(
-    live_server: LiveServer, browser_page: Page, screenshot_dirs: list[Path]
+    live_server: LiveServer, page: Page, screenshot_dirs: list[Path]
 ) -> None:
-    page = browser_page
     f = build_freight(live_server.platform)
     base = live_server.url
     errors: list[str] = []

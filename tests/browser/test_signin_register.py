@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.services import auth, handlers
 from silkport.shared.actor import SYSTEM, Role
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import LiveServer
 from tests.conftest import PASSWORD, make_details
 
 pytestmark = pytest.mark.browser
@@ -20,20 +19,6 @@ pytestmark = pytest.mark.browser
 NAME = "Horgos Silk Route Logistics Co., Ltd."
 GOOD_USCC = "91654004MA78H3QK04"
 WRONG_USCC = "91654004MA78H3QK01"  # the check character should be 4
-
-
-@pytest.fixture
-def page(chromium_path: str) -> Iterator[Page]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
 
 
 def shot(page: Page, dirs: list[Path], name: str) -> None:

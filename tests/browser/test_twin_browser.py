@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from silkport.enterprises.services import auth
 from silkport.shared.actor import SYSTEM, Role
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import LiveServer
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -23,20 +22,6 @@ def twin_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("SILKPORT_TWIN_DIR", str(tmp_path / "twin"))
     server: LiveServer = request.getfixturevalue("live_server")
     return server
-
-
-@pytest.fixture
-def page(chromium_path: str) -> Iterator[Page]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="en-GB")
-        tab = context.new_page()
-        tab.set_default_timeout(10_000)
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
 
 
 def test_an_analyst_runs_a_scenario_and_reads_the_charts(
