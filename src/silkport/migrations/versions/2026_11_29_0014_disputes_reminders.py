@@ -1,4 +1,6 @@
-"""disputes: reminders sent by the scheduler and links checked against the zone's records
+"""disputes: no schema change — the reminder scheduler and the linked-record checks needed none
+
+(Prepared for them and kept empty, so that databases already upgraded through it stay on the chain.)
 
 Revision ID: 0014
 Revises: 0013
