@@ -91,7 +91,7 @@ def page(chromium_path: str) -> Iterator[Page]:
 
 def shot(page: Page, dirs: list[Path], name: str) -> None:
     """A full-page screenshot ``name``.png in each of ``dirs`` (see screenshot_dirs)."""
-    page.evaluate("window.scrollTo(0, 0)")
+    page.evaluate("window.scrollTo(0, 0)")  # the top bar is sticky: a scrolled full-page shot shows it mid-page
     for directory in dirs:
         page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 

@@ -5,20 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from silkport.enterprises.services import auth
 from silkport.shared.actor import SYSTEM, Role
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, shot
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-
-def shot(page: Page, dirs: list[Path], name: str) -> None:
-    page.evaluate("window.scrollTo(0, 0)")
-    for directory in dirs:
-        page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
 def test_switching_language_changes_the_page_and_follows_the_user(

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.services import auth, handlers
 from silkport.shared.actor import SYSTEM, Role
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LiveServer, shot
 from tests.conftest import PASSWORD, make_details
 
 pytestmark = pytest.mark.browser
@@ -19,12 +19,6 @@ pytestmark = pytest.mark.browser
 NAME = "Horgos Silk Route Logistics Co., Ltd."
 GOOD_USCC = "91654004MA78H3QK04"
 WRONG_USCC = "91654004MA78H3QK01"  # the check character should be 4
-
-
-def shot(page: Page, dirs: list[Path], name: str) -> None:
-    page.evaluate("window.scrollTo(0, 0)")  # the top bar is sticky: a scrolled full-page shot shows it mid-page
-    for directory in dirs:
-        page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
 
 
 def test_sign_in_register_an_enterprise_and_find_it(
