@@ -165,7 +165,8 @@ class SqlDeclarationRepository:
             for enterprise_id, n in sorted(lodged.items()):  # one order for every writer: no deadlock
                 self._count(enterprise_id, lodged=n)
         except IntegrityError as exc:
-            if "lrn" in str(exc.orig).lower() or "ix_declarations_declarant_lrn" in str(exc.orig):
+            # the (declarant, LRN) unique index: SQLite names its columns, PostgreSQL the index
+            if any(m in str(exc.orig) for m in ("declarations.lrn", "ix_declarations_declarant_lrn")):
                 lrns = ", ".join(sorted(str(r["lrn"]) for r in declarations if r["lrn"]))
                 raise Conflict(f"lrn: the declarant already filed a declaration with LRN {lrns}") from exc
             raise
@@ -301,21 +302,6 @@ class SqlDeclarationRepository:
     def _fill(cls, row: DeclarationRow, d: Declaration) -> None:
         for name, value in cls._values(d).items():
             setattr(row, name, value)
-
-    def by_lrn(self, declarant_id: str, lrn: str) -> Declaration | None:
-        for new in self._pending.values():
-            c = new.declaration.content
-            if c.declarant_id == declarant_id and c.lrn == lrn:
-                return self.get(new.declaration.id)
-        self._s.flush()
-        found = (
-            self._s.connection()
-            .execute(
-                select(DeclarationRow.id).where(DeclarationRow.declarant_id == declarant_id, DeclarationRow.lrn == lrn)
-            )
-            .scalar()
-        )
-        return self.get(found) if found else None
 
     def search(self, flt: DeclarationFilter, cursor: str | None, limit: int) -> Page[Declaration]:
         self._written()
