@@ -139,7 +139,7 @@ def test_arbitration_from_intake_to_closure_with_time_limits(desk: Zone) -> None
     post(
         z,
         f"/cases/{case['id']}/enforcements",
-        {"country": "TJ", "court": "Dushanbe", "filed_on": "2025-09-21"},
+        {"country": "TW", "court": "Taipei District Court", "filed_on": "2025-09-21"},
         code=201,
     )
     case = go(z, case, "enforcement")
@@ -150,7 +150,7 @@ def test_arbitration_from_intake_to_closure_with_time_limits(desk: Zone) -> None
     assert r.status_code == 409
     case = go(z, case, "closed")
     assert case["status"] == "closed"
-    assert case["enforcements"][1]["new_york_convention"] is None  # outside the verified part of the table
+    assert case["enforcements"][1]["new_york_convention"] is None  # not in the table: unknown, not "no"
     actions = [t["action"] for t in case["timeline"]]
     assert actions[0] == "opened" and actions[-1] == "status_changed" and "outcome_recorded" in actions
     # the trader of the claimant sees it; the timeline shows every step
@@ -363,10 +363,13 @@ def test_list_filters_paging_and_figures(desk: Zone) -> None:
 def test_new_york_convention_lookup(desk: Zone) -> None:
     z = desk
     r = z.client.get(f"{API}/new-york-convention/kz", headers=z.headers("legal"))
-    assert r.json() == {"country": "KZ", "contracting_state": True, "status": "contracting_state"}
-    # the table is partial: a country it does not list is unknown, not "not a party"
-    r = z.client.get(f"{API}/new-york-convention/TJ", headers=z.headers("legal"))
-    assert r.json() == {"country": "TJ", "contracting_state": None, "status": "unknown"}
+    body = r.json()
+    assert body["country"] == "KZ" and body["contracting_state"] is True and body["status"] == "contracting_state"
+    assert body["participant"] == "Kazakhstan" and body["action"] == "accession"
+    assert body["action_date"] == "1995-11-20" and body["source"]
+    # a country the table does not list is unknown, never "not a party" (Taiwan cannot deposit with the UN)
+    r = z.client.get(f"{API}/new-york-convention/TW", headers=z.headers("legal"))
+    assert r.json() == {"country": "TW", "contracting_state": None, "status": "unknown"}
     assert z.client.get(f"{API}/new-york-convention/ZZ", headers=z.headers("legal")).status_code == 422
 
 

@@ -110,6 +110,7 @@ class EnforcementIn(_In):
 
 class EnforcementUpdateIn(_In):
     status: str = Field(max_length=16)
+    note: str = Field(default="", max_length=500)
 
 
 def _money(amount: Decimal | None, currency: str | None) -> Json | None:
@@ -281,7 +282,13 @@ def hearing(case_id: str, body: HearingIn, uow: Uow, actor: CurrentActor) -> Jso
 def conflict_check(case_id: str, body: NeutralIn, uow: Uow, actor: CurrentActor) -> Json:
     """Whether a proposed mediator or arbitrator had any role with a party or its counsel in the desk's records."""
     found = h.conflict_check(uow, actor, case_id, body.name, body.identifier)
-    return {"clear": not found, "conflicts": [{"case": f.case_reference, "reason": f.reason} for f in found]}
+    return {
+        "clear": not found,
+        "conflicts": [
+            {"case": f.case_reference, "reason": f.reason, "roles": list(f.roles), "with": list(f.shared_with)}
+            for f in found
+        ],
+    }
 
 
 @router.post("/cases/{case_id}/neutrals", status_code=status.HTTP_201_CREATED)
@@ -318,7 +325,8 @@ def enforcement(case_id: str, body: EnforcementIn, uow: Uow, actor: CurrentActor
 def enforcement_update(
     case_id: str, enforcement_id: str, body: EnforcementUpdateIn, uow: Uow, actor: CurrentActor
 ) -> Json:
-    h.update_enforcement(uow, actor, case_id, enforcement_id, body.status)
+    """Move an enforcement along a legal edge: filed -> recognised | refused, recognised -> enforced (else 409)."""
+    h.update_enforcement(uow, actor, case_id, enforcement_id, body.status, body.note)
     return _full(uow, actor, case_id)
 
 
@@ -403,5 +411,14 @@ def convention(country: str, uow: Uow, actor: CurrentActor) -> Json:
     code = country.upper()
     if not is_country(code):
         raise ValidationFailed(FieldError("country", f"{country!r} is not an ISO 3166 alpha-2 code"))
-    known = uow.convention(code)
-    return {"country": code, "contracting_state": known, "status": "contracting_state" if known else "unknown"}
+    party = uow.convention_party(code)
+    if party is None:
+        return {"country": code, "contracting_state": None, "status": "unknown"}
+    return {
+        "country": code, "contracting_state": True, "status": "contracting_state", "participant": party.participant,
+        "action": {"r": "ratification", "a": "accession", "d": "succession"}.get(party.action),
+        "action_date": party.action_date.isoformat() if party.action_date else None,
+        "in_force": party.in_force.isoformat() if party.in_force else None,
+        "reservations": None if party.reservations is None else sorted(party.reservations),
+        "source": party.source,
+    }  # fmt: skip

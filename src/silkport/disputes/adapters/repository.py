@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -289,14 +288,20 @@ class SqlCaseRepository:
         """Every case in which one of ``keys`` appears, with everyone who took part in it."""
         ids = select(DisputeParticipantRow.case_id).where(DisputeParticipantRow.key.in_(keys)).distinct()
         q = (
-            select(DisputeParticipantRow.case_id, DisputeCaseRow.reference, DisputeParticipantRow.key)
+            select(
+                DisputeParticipantRow.case_id, DisputeCaseRow.reference, DisputeParticipantRow.key,
+                DisputeParticipantRow.capacity,
+            )
             .join(DisputeCaseRow, DisputeCaseRow.id == DisputeParticipantRow.case_id)
             .where(DisputeParticipantRow.case_id.in_(ids))
-        )
-        found: dict[str, tuple[str, set[str]]] = {}
-        for case_id, reference, key in self._s.execute(q):
-            found.setdefault(case_id, (reference, set()))[1].add(key)
-        return [m.PriorRecord(cid, ref, frozenset(k)) for cid, (ref, k) in sorted(found.items())]
+        )  # fmt: skip
+        found: dict[str, tuple[str, set[tuple[str, str]]]] = {}
+        for case_id, reference, key, capacity in self._s.execute(q):
+            found.setdefault(case_id, (reference, set()))[1].add((key, capacity))
+        return [
+            m.PriorRecord(cid, ref, frozenset(k for k, _ in kc), tuple(sorted(kc)))
+            for cid, (ref, kc) in sorted(found.items())
+        ]
 
     # -- timeline ---------------------------------------------------------------------------------------------
     def add_event(self, case_id: str, at: datetime, actor: str, action: str, detail: dict[str, Any]) -> None:
@@ -366,6 +371,7 @@ class SqlDisputesUnitOfWork(SqlAlchemyUnitOfWork):
         super().__init__(session_factory, clock)
         self.time_limits = load_time_limits()
         self.convention = new_york_convention_state
+        self.convention_party = new_york_convention_party
         self._records = records
         self.records = None
 
@@ -395,16 +401,8 @@ def load_time_limits() -> tuple[m.TimeLimit, ...]:
     return tuple(out)
 
 
-@dataclass(frozen=True, slots=True)
-class ConventionEntry:
-    country: str
-    participant: str
-    action: str  # r ratification, a accession, d succession, "" (only the entry into force was read)
-    action_date: date | None
-    in_force: date | None
-    #: article I(3) reservations ("reciprocity", "commercial"); None: the source read does not say
-    reservations: frozenset[str] | None
-    source: str
+#: one row of the table (the domain's record of a contracting state)
+ConventionEntry = m.ConventionParty
 
 
 @lru_cache(maxsize=1)
@@ -423,5 +421,10 @@ def load_new_york_convention() -> dict[str, ConventionEntry]:
 
 
 def new_york_convention_state(country: str) -> bool | None:
-    """True if the country is a listed contracting state; None if the (partial) table cannot tell."""
+    """True if the country is a listed contracting state; None if the table cannot tell (never False)."""
     return True if country in load_new_york_convention() else None
+
+
+def new_york_convention_party(country: str) -> m.ConventionParty | None:
+    """The table's row for a contracting state (dates, reservations, source); None: not in the table."""
+    return load_new_york_convention().get(country)

@@ -259,6 +259,29 @@ class Enforcement:
 
 
 ENFORCEMENT_EDGES = {"filed": {"recognised", "refused"}, "recognised": {"enforced"}}
+#: every state an enforcement abroad may be in, in the order it moves through them
+ENFORCEMENT_STATUSES = ("filed", "recognised", "refused", "enforced")
+
+
+def enforcement_targets(status: str) -> list[str]:
+    """The states an enforcement in ``status`` may move to next (none: refused and enforced are final)."""
+    return [s for s in ENFORCEMENT_STATUSES if s in ENFORCEMENT_EDGES.get(status, set())]
+
+
+@dataclass(frozen=True, slots=True)
+class ConventionParty:
+    """One contracting state of the 1958 New York Convention as the desk's table records it."""
+
+    country: str
+    participant: str
+    action: str  # r ratification, a accession, d succession, "" (only the entry into force was read)
+    action_date: date | None
+    in_force: date | None
+    #: article I(3) reservations ("reciprocity", "commercial"); empty: none made; None: the source does not say
+    reservations: frozenset[str] | None
+    source: str
+
+
 FEE_KINDS = frozenset({"filing_fee", "neutral_fee", "desk_fee", "counsel_fee", "expense"})
 LINK_KINDS = frozenset({"declaration", "consignment", "bonded_movement", "contract"})
 
@@ -312,6 +335,16 @@ class Case:
         keys = {p.key for p in self.parties}
         keys |= {p.counsel.key for p in self.parties if p.counsel}
         return frozenset(keys)
+
+    def participant_roles(self) -> dict[str, list[tuple[str, tuple[str, str]]]]:
+        """Who each participant key of this case is: [(capacity, (name, role)), ...]; role as "claimant" or
+        "counsel of <party>"."""
+        out: dict[str, list[tuple[str, tuple[str, str]]]] = {}
+        for p in self.parties:
+            out.setdefault(p.key, []).append(("party", (p.name, p.role.value)))
+            if p.counsel:
+                out.setdefault(p.counsel.key, []).append(("counsel", (p.counsel.name, f"counsel of {p.name}")))
+        return out
 
     def fee_totals(self) -> dict[str, Decimal]:
         totals: dict[str, Decimal] = {}
@@ -506,27 +539,44 @@ class PriorRecord:
     case_id: str
     reference: str
     keys: frozenset[str]  # everyone in it: parties, counsel, neutrals
+    #: (key, capacity) of everyone in it: capacity "party", "counsel" or "neutral"
+    capacities: tuple[tuple[str, str], ...] = ()
+
+    def capacities_of(self, key: str) -> tuple[str, ...]:
+        return tuple(sorted({c for k, c in self.capacities if k == key}))
 
 
 @dataclass(frozen=True, slots=True)
 class ConflictFinding:
     case_reference: str
     reason: str
+    #: the candidate's capacities in that case ("party", "counsel", "neutral")
+    roles: tuple[str, ...] = ()
+    #: this case's parties and counsel who appeared there too, as "name (role)"
+    shared_with: tuple[str, ...] = ()
 
 
 def conflicts(case: Case, candidate_key: str, records: list[PriorRecord]) -> list[ConflictFinding]:
     """A neutral must have had no role with any party or its counsel: not in this case, nor in any earlier one
     where one of them appeared too."""
     mine = case.participant_keys()
+    who = case.participant_roles()
     found: list[ConflictFinding] = []
     if candidate_key in mine:
-        found.append(ConflictFinding(case.reference, "is a party or counsel in this case"))
+        roles = tuple(sorted({capacity for capacity, _ in who[candidate_key]}))
+        found.append(ConflictFinding(case.reference, "is a party or counsel in this case", roles))
     for r in records:
         if r.case_id == case.id or candidate_key not in r.keys:
             continue
         shared = mine & r.keys
         if shared:
-            found.append(ConflictFinding(r.reference, f"appeared with {len(shared)} of this case's parties or counsel"))
+            names = tuple(sorted(f"{name} ({role})" for k in shared for _, (name, role) in [who[k][0]]))
+            found.append(
+                ConflictFinding(
+                    r.reference, f"appeared with {len(shared)} of this case's parties or counsel",
+                    r.capacities_of(candidate_key), names,
+                )
+            )  # fmt: skip
     return found
 
 

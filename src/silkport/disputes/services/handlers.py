@@ -325,14 +325,50 @@ def file_enforcement(
     return new
 
 
-def update_enforcement(uow: DisputesUnitOfWork, actor: Actor, case_id: str, enforcement_id: str, status: str) -> m.Case:
+def update_enforcement(
+    uow: DisputesUnitOfWork, actor: Actor, case_id: str, enforcement_id: str, status: str, note: str = ""
+) -> m.Case:
+    """Move an enforcement abroad along a legal edge (filed -> recognised | refused, recognised -> enforced)."""
     _require_desk(actor)
     with uow:
         case = _load(uow, actor, case_id, for_update=True)
+        before = next((e.status for e in case.enforcements if e.id == enforcement_id), None)
         new = m.update_enforcement(case, enforcement_id, status)
-        _save(uow, actor, case, new, "enforcement_updated", {"enforcement_id": enforcement_id, "status": status})
+        detail = {"enforcement_id": enforcement_id, "from": before, "status": status}
+        _save(uow, actor, case, new, "enforcement_updated", detail | ({"note": note} if note else {}), note or None)
         uow.commit()
     return new
+
+
+@dataclass(frozen=True, slots=True)
+class EnforcementFile:
+    """One enforcement abroad as its page shows it: the country's New York Convention record (None: the table
+    cannot tell), the states it may move to next, and its steps from the case's timeline."""
+
+    case: m.Case
+    enforcement: m.Enforcement
+    convention: m.ConventionParty | None
+    targets: list[str]
+    steps: list[TimelineEntry]
+
+
+def enforcement_file(uow: DisputesUnitOfWork, actor: Actor, case_id: str, enforcement_id: str) -> EnforcementFile:
+    """An enforcement of a case the actor may see (the desk, or a party to the case); another is a 404."""
+    with uow:
+        case = _load(uow, actor, case_id)
+        e = next((x for x in case.enforcements if x.id == enforcement_id), None)
+        if e is None:
+            raise NotFound(f"no enforcement {enforcement_id} in this case")
+        steps = [
+            t for t in uow.cases.timeline(case.id)
+            if t.action in ("enforcement_filed", "enforcement_updated") and t.detail.get("enforcement_id") == e.id
+        ]  # fmt: skip
+        return EnforcementFile(case, e, uow.convention_party(e.country), m.enforcement_targets(e.status), steps)
+
+
+def require_desk(actor: Actor) -> None:
+    """Refuse (403) anyone but the desk: for pages that show a desk-only form."""
+    _require_desk(actor)
 
 
 # -- documents ----------------------------------------------------------------------------------------------------
@@ -379,6 +415,20 @@ def upload_document(
         _save(uow, actor, case, case, "document_uploaded", detail)
         uow.commit()
     return version
+
+
+def document_versions(
+    uow: DisputesUnitOfWork, actor: Actor, case_id: str, document_id: str
+) -> tuple[m.Case, list[DocumentVersion]]:
+    """The versions of one document the actor may see, oldest first (none: a 404, as for a missing one)."""
+    with uow:
+        case = _load(uow, actor, case_id)
+        versions = [
+            d for d in uow.cases.documents(case.id) if d.document_id == document_id and _may_see(actor, case, d)
+        ]
+        if not versions:
+            raise NotFound(f"no document {document_id} in this case")
+        return case, sorted(versions, key=lambda d: d.version)
 
 
 def download_document(

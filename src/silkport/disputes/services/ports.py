@@ -92,6 +92,8 @@ class DisputesUnitOfWork(Protocol):
     time_limits: tuple[m.TimeLimit, ...]
     #: whether a country is a New York Convention contracting state (None: the table cannot tell)
     convention: Callable[[str], bool | None]
+    #: the table's record of a contracting state (None: not in the table, so "unknown")
+    convention_party: Callable[[str], m.ConventionParty | None]
     #: the zone's records (None when the unit of work runs without them, e.g. in the twin)
     records: ZoneRecords | None
 

@@ -27,7 +27,7 @@ from silkport.entrypoints.web.pages import CurrentViewer, Form, PageRoute, choic
 from silkport.infra.web import service
 from silkport.shared.clock import ZONE_TZ
 from silkport.shared.codes import all_countries, all_currencies, is_country
-from silkport.shared.errors import FieldError, ValidationFailed
+from silkport.shared.errors import FieldError, IllegalTransition, ValidationFailed
 
 DisputesUow = Annotated[DisputesUnitOfWork, Depends(service("disputes"))]
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -146,7 +146,16 @@ FLASH_MESSAGES = (
     N_("Fee recorded"),
     N_("Time limit extended"),
     N_("Enforcement filed"),
+    N_("Enforcement updated"),
+    N_("New version uploaded"),
 )
+
+#: values the pages show through ``|label`` that no extractor sees: an enforcement's states, a candidate's capacity
+#: in an earlier case, the article I(3) reservations
+RUNTIME_LABELS = (
+    N_("Filed"), N_("Recognised"), N_("Refused"), N_("Enforced"), N_("Party"), N_("Counsel"), N_("Neutral"),
+    N_("Reciprocity"), N_("Commercial"),
+)  # fmt: skip
 
 
 def _flash(msg: str) -> str:
@@ -295,3 +304,181 @@ def enforcement(request: Request, viewer: CurrentViewer, form: Form, uow: Disput
         _day(form, "filed_on"),
     )  # fmt: skip
     return RedirectResponse(f"/disputes/{case_id}?msg=Enforcement+filed", status_code=303)
+
+
+# -- the forms only the API had: a stand-alone conflict check, enforcement steps, new document versions ---------
+def _field_text(e: FieldError) -> str:
+    """A field error in the reader's language (the catalog's translation of the English text, else as written)."""
+    return gettext(e.message)
+
+
+def _errors_of(exc: ValidationFailed, fields: tuple[str, ...], other: str) -> dict[str, list[str]]:
+    """Field errors keyed by the form's own field names; an error on a field the form has not goes to ``other``."""
+    errors: dict[str, list[str]] = {}
+    for e in exc.errors:
+        errors.setdefault(e.field if e.field in fields else other, []).append(_field_text(e))
+    return errors
+
+
+def _can_appoint(case: m.Case) -> bool:
+    return case.type in (m.CaseType.MEDIATION, m.CaseType.ARBITRATION) and case.status in (
+        m.Status.NOTIFIED,
+        m.Status.ANSWERED,
+    )
+
+
+def _conflict_page(
+    request: Request, viewer: Any, case: m.Case, values: dict[str, str], errors: dict[str, list[str]],
+    findings: list[m.ConflictFinding] | None, status_code: int = 200,
+) -> Response:  # fmt: skip
+    role = m.NeutralRole.MEDIATOR if case.type is m.CaseType.MEDIATION else m.NeutralRole.ARBITRATOR
+    context = {
+        "c": case, "values": values, "errors": errors, "findings": findings, "checked": findings is not None,
+        "can_appoint": _can_appoint(case), "role": role.value,
+    }  # fmt: skip
+    return render(request, "disputes/conflict.html", context, viewer=viewer, active="disputes", status_code=status_code)
+
+
+@router.get("/disputes/{case_id}/conflict-check", response_class=HTMLResponse)
+def conflict_form(request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id: str) -> Response:
+    """A legal officer checks a prospective mediator or arbitrator against the case's parties and counsel."""
+    h.require_desk(viewer.actor)
+    case = h.get_case(uow, viewer.actor, case_id)
+    return _conflict_page(request, viewer, case, {"name": "", "identifier": "", "independence_declaration": ""}, {},
+                          None)  # fmt: skip
+
+
+@router.post("/disputes/{case_id}/conflict-check", response_class=HTMLResponse)
+def conflict_run(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    """Run the check: the result lists every earlier case of the desk where the candidate met a party or counsel,
+    with the roles found; a clear result offers the declaration of independence (and so the appointment)."""
+    require_csrf(request, form)
+    h.require_desk(viewer.actor)
+    values = {"name": _text(form, "name", 200), "identifier": _text(form, "identifier", 100),
+              "independence_declaration": ""}  # fmt: skip
+    if not values["name"]:
+        case = h.get_case(uow, viewer.actor, case_id)
+        errors = {"name": [gettext("give the candidate's name")]}
+        return _conflict_page(request, viewer, case, values, errors, None, status_code=422)
+    findings = h.conflict_check(uow, viewer.actor, case_id, values["name"], values["identifier"] or None)
+    return _conflict_page(request, viewer, h.get_case(uow, viewer.actor, case_id), values, {}, findings)
+
+
+@router.post("/disputes/{case_id}/conflict-check/declaration", response_class=HTMLResponse)
+def declaration(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str) -> Response:
+    """Record the candidate's declaration of independence and appoint them (the check runs again first)."""
+    require_csrf(request, form)
+    h.require_desk(viewer.actor)
+    values = {name: _text(form, name, 4000 if name == "independence_declaration" else 200)
+              for name in ("name", "identifier", "independence_declaration", "role")}  # fmt: skip
+    try:
+        role = choice("role", values["role"], m.NeutralRole)
+        if role is None:
+            raise ValidationFailed(FieldError("role", gettext("choose mediator or arbitrator")))
+        h.appoint_neutral(uow, viewer.actor, case_id, values["name"], role, values["identifier"] or None,
+                          values["independence_declaration"])  # fmt: skip
+    except ValidationFailed as exc:
+        errors = _errors_of(exc, ("name", "independence_declaration"), "declaration")
+        case = h.get_case(uow, viewer.actor, case_id)
+        findings = h.conflict_check(uow, viewer.actor, case_id, values["name"], values["identifier"] or None)
+        return _conflict_page(request, viewer, case, values, errors, findings, status_code=422)
+    return RedirectResponse(f"/disputes/{case_id}?msg=Appointed", status_code=303)
+
+
+def _enforcement_page(
+    request: Request, viewer: Any, f: h.EnforcementFile, values: dict[str, str], errors: dict[str, list[str]],
+    msg: str = "", status_code: int = 200,
+) -> Response:  # fmt: skip
+    context = {
+        "c": f.case, "e": f.enforcement, "convention": f.convention, "targets": f.targets, "steps": f.steps,
+        "desk": h.is_desk(viewer.actor), "values": values, "errors": errors, "message": _flash(msg[:200]),
+        "statuses": m.ENFORCEMENT_STATUSES,
+    }  # fmt: skip
+    return render(request, "disputes/enforcement.html", context, viewer=viewer, active="disputes",
+                  status_code=status_code)  # fmt: skip
+
+
+@router.get("/disputes/{case_id}/enforcements/{enforcement_id}", response_class=HTMLResponse)
+def enforcement_page(
+    request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id: str, enforcement_id: str, msg: str = ""
+) -> Response:
+    """One enforcement abroad: the court, its state and steps, the country's New York Convention record; the desk
+    moves it along a legal edge."""
+    f = h.enforcement_file(uow, viewer.actor, case_id, enforcement_id)
+    values = {"status": f.targets[0] if f.targets else "", "note": ""}
+    return _enforcement_page(request, viewer, f, values, {}, msg)
+
+
+@router.post("/disputes/{case_id}/enforcements/{enforcement_id}", response_class=HTMLResponse)
+def enforcement_step(
+    request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow, case_id: str, enforcement_id: str
+) -> Response:
+    require_csrf(request, form)
+    h.require_desk(viewer.actor)
+    values = {"status": _text(form, "status", 16), "note": _text(form, "note", 500)}
+    try:
+        if values["status"] not in m.ENFORCEMENT_STATUSES:
+            raise ValidationFailed(FieldError("status", gettext("choose the next state of the enforcement")))
+        h.update_enforcement(uow, viewer.actor, case_id, enforcement_id, values["status"], values["note"])
+    except (ValidationFailed, IllegalTransition) as exc:
+        f = h.enforcement_file(uow, viewer.actor, case_id, enforcement_id)
+        if isinstance(exc, ValidationFailed):
+            errors = _errors_of(exc, ("status", "note"), "status")
+        else:
+            errors = {"status": [gettext("a %(current)s enforcement cannot become %(target)s",
+                                         current=i18n.label(f.enforcement.status).lower(),
+                                         target=i18n.label(values["status"]).lower())]}  # fmt: skip
+        return _enforcement_page(request, viewer, f, values, errors, status_code=422)
+    return RedirectResponse(f"/disputes/{case_id}/enforcements/{enforcement_id}?msg=Enforcement+updated",
+                            status_code=303)  # fmt: skip
+
+
+def _document_page(
+    request: Request, viewer: Any, case: m.Case, versions: list[Any], values: dict[str, Any],
+    errors: dict[str, list[str]], msg: str = "", status_code: int = 200,
+) -> Response:  # fmt: skip
+    latest = versions[-1]
+    context = {
+        "c": case, "versions": versions, "latest": latest, "values": values, "errors": errors,
+        "message": _flash(msg[:200]), "names": {p.id: p.name for p in case.parties},
+        "mine": sorted(h.my_parties(viewer.actor, case)), "desk": h.is_desk(viewer.actor),
+    }  # fmt: skip
+    return render(request, "disputes/document.html", context, viewer=viewer, active="disputes",
+                  status_code=status_code)  # fmt: skip
+
+
+@router.get("/disputes/{case_id}/documents/{document_id}", response_class=HTMLResponse)
+def document_page(
+    request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id: str, document_id: str, msg: str = ""
+) -> Response:
+    """A document's versions (content hash, size, uploader, sharing per party) and the form for a new version."""
+    case, versions = h.document_versions(uow, viewer.actor, case_id, document_id)
+    values = {"title": "", "shared_with": list(versions[-1].shared_with)}
+    return _document_page(request, viewer, case, versions, values, {}, msg)
+
+
+@router.post("/disputes/{case_id}/documents/{document_id}", response_class=HTMLResponse)
+async def new_version(
+    request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id: str, document_id: str
+) -> Response:
+    """Upload a new version of a document the viewer may see, shared with the ticked parties."""
+    form = await request.form()
+    require_csrf(request, form)
+    share = [str(x) for x in form.getlist("shared_with") if isinstance(x, str) and x]
+    values: dict[str, Any] = {"title": _text(form, "title", 200), "shared_with": share}
+    file = form.get("file")
+    try:
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise ValidationFailed(FieldError("file", gettext("choose a file")))
+        content = await file.read(h.MAX_DOCUMENT_BYTES + 1)
+        await run_in_threadpool(
+            h.upload_document, uow, viewer.actor, case_id, title=values["title"],
+            filename=file.filename or "document", media_type=file.content_type or "application/octet-stream",
+            content=content, shared_with=tuple(share), document_id=document_id,
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        case, versions = await run_in_threadpool(h.document_versions, uow, viewer.actor, case_id, document_id)
+        errors = _errors_of(exc, ("file", "title", "shared_with"), "file")
+        return _document_page(request, viewer, case, versions, values, errors, status_code=422)
+    return RedirectResponse(f"/disputes/{case_id}/documents/{document_id}?msg=New+version+uploaded",
+                            status_code=303)  # fmt: skip
