@@ -1,10 +1,11 @@
 """Extract the web UI's messages and merge them into the Chinese and Russian catalogs (``make messages``).
 
 1. ``pybabel extract`` (Babel's own extractor, run in-process, with the mapping in ``locales/babel.cfg``)
-   reads the page code's ``_``/``gettext``/``ngettext``/``pgettext``/``N_`` calls and the templates'
-   ``{{ _("...") }}`` and ``{% trans %}`` into ``src/silkport/entrypoints/web/locales/messages.pot``; the labels
-   of the enums the pages show are added to it (``i18n.runtime_messages``: chosen at run time, no extractor
-   can see them).
+   reads the page code's ``_``/``gettext``/``ngettext``/``pgettext``/``N_`` calls, the templates'
+   ``{{ _("...") }}`` and ``{% trans %}``, and the domain's and services' ``N_``/``field_error`` templates
+   (silkport.shared.text: messages the domain writes in English and the pages translate) into
+   ``src/silkport/entrypoints/web/locales/messages.pot``; the labels of the enums the pages show are added to it
+   (``i18n.runtime_messages``: chosen at run time, no extractor can see them).
 2. Each ``locales/<locale>/LC_MESSAGES/messages.po`` is updated from the template: new messages arrive with an
    empty translation (shown in English until translated), messages no longer used are dropped, nothing is
    guessed (no fuzzy matching). A new locale's catalog is created from the template.
@@ -16,6 +17,7 @@ untranslated message: for CI once every page is translated). See docs/i18n.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
@@ -35,6 +37,23 @@ TEMPLATE = LOCALES / "messages.pot"
 
 def extract() -> Catalog:
     os.chdir(ROOT)  # the template names each message's file relative to the repository
+    # a field_error's field name is often an f-string (f"items[{i}].hs_code"): only its template is a message, so
+    # the extractor's notes about skipping such f-strings are dropped (anything else it says is passed on)
+    notes = io.StringIO()
+    with contextlib.redirect_stderr(notes):
+        _run_extractor()
+    for line in notes.getvalue().splitlines():
+        if "Skipping f-string" not in line:
+            print(line, file=sys.stderr)
+    with TEMPLATE.open("rb") as fh:
+        template = read_po(fh)
+    for message in i18n.runtime_messages():
+        if message not in template:
+            template.add(message, auto_comments=["a label chosen at run time (i18n.runtime_messages)"])
+    return template
+
+
+def _run_extractor() -> None:
     CommandLineInterface().run(
         [
             "pybabel",
@@ -43,7 +62,7 @@ def extract() -> Catalog:
             "--mapping-file",
             str(MAPPING.relative_to(ROOT)),
             "--keywords",
-            "_ gettext ngettext:1,2 pgettext:1c,2 N_",
+            "_ gettext ngettext:1,2 pgettext:1c,2 N_ pN_:1c,2 field_error:2",
             "--no-wrap",
             "--sort-by-file",
             "--omit-header",
@@ -51,15 +70,9 @@ def extract() -> Catalog:
             "silkport",
             "--output-file",
             str(TEMPLATE.relative_to(ROOT)),
-            "src/silkport/entrypoints/web",
+            "src/silkport",
         ]
     )
-    with TEMPLATE.open("rb") as fh:
-        template = read_po(fh)
-    for message in i18n.runtime_messages():
-        if message not in template:
-            template.add(message, auto_comments=["a label chosen at run time (i18n.runtime_messages)"])
-    return template
 
 
 def _dump(catalog: Catalog, *, template: bool = False) -> bytes:

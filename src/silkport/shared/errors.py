@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One field-level problem a user can act on, e.g. ``uscc``: check character should be 8."""
+    """One field-level problem a user can act on, e.g. ``uscc``: check character should be 8.
+
+    ``message`` is the English text (the API shows it). ``template`` and ``params``, when given, are the message's
+    gettext template (``"%(code)s does not exist in HS 2022"``) and its values, so that the web pages can show it in
+    the reader's language (build one with :func:`silkport.shared.text.field_error`). They take no part in equality:
+    two errors are the same when they name the same field with the same English text.
+    """
 
     field: str
     message: str
+    template: str | None = dataclasses.field(default=None, compare=False)
+    params: Mapping[str, object] | None = dataclasses.field(default=None, compare=False)
 
 
 class DomainError(Exception):

@@ -27,7 +27,7 @@ from silkport.bonded.domain.model import quantity
 from silkport.bonded.services import handlers, views
 from silkport.bonded.services.handlers import CUSTOMS, OPERATORS, BondedConfig
 from silkport.bonded.services.ports import BondedUnitOfWork
-from silkport.entrypoints.web.i18n import _, money, number
+from silkport.entrypoints.web.i18n import _, field_message, money, number
 from silkport.entrypoints.web.pages import (
     CurrentViewer,
     Form,
@@ -348,7 +348,7 @@ def declare_month(
     try:
         handlers.declare_month(uows, actor, actor.enterprise_id, month, _text(form, "declaration_ref", 64))
     except (ValidationFailed, Conflict) as exc:
-        message = "; ".join(e.message for e in exc.errors) if isinstance(exc, ValidationFailed) else exc.detail
+        message = "; ".join(field_message(e) for e in exc.errors) if isinstance(exc, ValidationFailed) else exc.detail
         status = 422 if isinstance(exc, ValidationFailed) else 409
         values = _uplift_values(viewer)
         return _fuel_page(request, viewer, uow, config, month, values, {}, status_code=status, declare_error=message)
@@ -389,7 +389,7 @@ def record_reading(
         except ValidationFailed as exc:
             for e in exc.errors:
                 name = "measured_litres_15c" if e.field == "measured" else e.field
-                errors.setdefault(name if name in READING_FIELDS else "form", []).append(e.message)
+                errors.setdefault(name if name in READING_FIELDS else "form", []).append(field_message(e))
         except (Conflict, NotFound) as exc:
             errors.setdefault("form", []).append(exc.detail)
         else:
@@ -442,7 +442,7 @@ def record_uplift(
         except ValidationFailed as exc:
             for e in exc.errors:
                 name = UPLIFT_FIELD_NAMES.get(e.field, e.field)
-                errors.setdefault(name if name in UPLIFT_FIELDS else "form", []).append(e.message)
+                errors.setdefault(name if name in UPLIFT_FIELDS else "form", []).append(field_message(e))
         except (Conflict, NotFound) as exc:
             errors.setdefault("form", []).append(exc.detail)
         else:
@@ -538,7 +538,7 @@ def record_stocktake(
             if quantity(raw, f"count-{lot_id}", positive=False) < 0:
                 errors.setdefault(f"count-{lot_id}", []).append(_("is negative"))
         except ValidationFailed as exc:
-            errors.setdefault(f"count-{lot_id}", []).extend(e.message for e in exc.errors)
+            errors.setdefault(f"count-{lot_id}", []).extend(field_message(e) for e in exc.errors)
     if not errors:
         try:
             owner = None if viewer.actor.is_enterprise_bound else who
@@ -551,7 +551,7 @@ def record_stocktake(
                 if e.field.startswith("counts["):
                     index = int(e.field[len("counts[") : e.field.index("]")])
                     name = f"count-{counts[index][0]}"
-                errors.setdefault(name, []).append(e.message)
+                errors.setdefault(name, []).append(field_message(e))
         else:
             return RedirectResponse(f"/bonded/stocktakes/{rows[0]['stocktake_id']}?done=stocktake", status_code=303)
     form_values = {f"count-{k}": v for k, v in values.items()}

@@ -41,7 +41,7 @@ from silkport.clearance.services.ports import ClearanceUnitOfWork, DeclarationFi
 from silkport.enterprises.domain.model import EnterpriseStatus
 from silkport.enterprises.services import handlers as enterprises
 from silkport.enterprises.services.ports import EnterpriseFilter
-from silkport.entrypoints.web import i18n
+from silkport.entrypoints.web import i18n, reasons
 from silkport.entrypoints.web.i18n import N_, gettext
 from silkport.entrypoints.web.pages import (
     CurrentViewer,
@@ -490,9 +490,9 @@ def check_filing_form(f: FilingForm, config: ClearanceConfig, cuow: ClearanceUni
     for problem in result.errors:
         if problem.field in stood_in or (problem.field == "invoice_amount" and stood_in):
             continue  # a stand-in's consequence, not the user's
-        errors.setdefault(_form_field(problem.field, f), []).append(problem.message)
+        errors.setdefault(_form_field(problem.field, f), []).append(i18n.field_message(problem))
     if not f.values["declarant"]:
-        errors.setdefault("declarant", []).append("choose the enterprise that declares")
+        errors.setdefault("declarant", []).append(gettext("choose the enterprise that declares"))
     f.errors = errors
     f.body = body if not stood_in else None
     return f
@@ -555,7 +555,7 @@ def _form_context(request: Request, viewer: Viewer, uow: Uow, zone_uow: ZoneUow,
         "modes": list(TransportMode),
         "incoterms": list(Incoterm),
         "offices": [p for p in zone_handlers.list_ports(zone_uow) if p.active],
-        "countries": sorted(all_countries().items(), key=lambda kv: kv[1]),
+        "countries": sorted(((code, i18n.country(code)) for code in all_countries()), key=lambda kv: kv[1]),
         "currencies": sorted(all_currencies()),
         "declarants": declarants,
         "trader": viewer.actor.is_enterprise_bound,
@@ -637,14 +637,14 @@ def declaration_create(
     _require_filer(viewer)
     f = check_filing_form(read_filing_form(form, viewer.actor), config, cuow)
     if not f.items:
-        f.errors.setdefault("form", []).append("add at least one goods item")
+        f.errors.setdefault("form", []).append(gettext("add at least one goods item"))
     if f.ok and f.body is not None:
         content = f.body.to_content(f.values["declarant"])
         try:
             outcome = clearance.file_declaration(cuow, viewer.actor, config, content, pre_arrival=f.pre_arrival)
         except ValidationFailed as exc:
             for e in exc.errors:
-                f.errors.setdefault(_form_field(e.field, f), []).append(e.message)
+                f.errors.setdefault(_form_field(e.field, f), []).append(i18n.field_message(e))
         except Conflict as exc:
             name, sep, message = exc.detail.partition(": ")
             if sep and name in HEADER_FIELDS:
@@ -811,6 +811,10 @@ def _detail(
     d = clearance.get_declaration(cuow, actor, declaration_id)
     out: DeclarationOut = present(cuow, actor, d)
     officer = actor.role in OFFICER_ROLES
+    rulebook = None
+    if out.reasons and d.rulebook_version and i18n.current_locale() != i18n.DEFAULT_LOCALE:
+        with cuow:
+            rulebook = cuow.rulebooks.get(d.rulebook_version)
     now = clock_now(request)
     ports = {p.code: p for p in zone_handlers.list_ports(zone_uow)}
     history = [
@@ -819,7 +823,9 @@ def _detail(
             "actor": h.actor,
             "from": h.from_status,
             "to": h.to_status,
-            "reason": h.reason if officer or h.actor.startswith(actor.username) else None,
+            "reason": reasons.translate_built_in(h.reason)
+            if h.reason and (officer or h.actor.startswith(actor.username))
+            else None,
         }
         for h in d.history
     ]
@@ -827,6 +833,7 @@ def _detail(
         "d": d,
         "c": d.content,
         "out": out,
+        "reasons": reasons.shown_reasons(rulebook, out.reasons, officer=officer),
         "officer": officer,
         "declarant": _declarant_names(uow, actor, [d.content.declarant_id])[d.content.declarant_id],
         "office": ports.get(d.content.office_code),
@@ -936,7 +943,8 @@ def _readable(exc: DomainError, d: Declaration | None) -> str:
             status=status,
         )
     if isinstance(exc, ValidationFailed):
-        return "; ".join(e.message[:1].upper() + e.message[1:] for e in exc.errors) + "."
+        messages = [i18n.field_message(e) for e in exc.errors]
+        return "; ".join(m[:1].upper() + m[1:] for m in messages) + "."
     return exc.detail[:1].upper() + exc.detail[1:]
 
 

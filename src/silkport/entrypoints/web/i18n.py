@@ -18,7 +18,7 @@ Dates and numbers are formatted for the language by Babel; instants are always s
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -43,6 +43,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from silkport.enterprises.domain.users import LOCALES
 from silkport.shared.clock import ZONE_TZ, local
 from silkport.shared.codes import country_name
+from silkport.shared.errors import FieldError
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -50,8 +51,11 @@ __all__ = [
     "LOCALE_COOKIE",
     "N_",
     "_",
+    "domain_message",
+    "field_message",
     "gettext",
     "ngettext",
+    "pN_",
 ]
 
 DEFAULT_LOCALE = "en"
@@ -237,6 +241,45 @@ _ = gettext
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention, a keyword of the extractor
     """Marks a message for extraction where it is defined; it is translated later, where it is shown."""
+    return message
+
+
+def domain_message(template: str, params: Mapping[str, object] | None = None) -> str:
+    """A message the domain or a service wrote (its English template and values) in the request's language.
+
+    The template is looked up in the catalog (``make messages`` extracts the domain's ``N_``/``field_error``
+    templates); numbers among the values are written with the language's separators, text and codes as they are.
+    A template the catalog does not know shows in English. A translation that does not format (a broken
+    placeholder) falls back to the English text rather than failing the page."""
+    text = translations(current_locale()).gettext(template)
+    if not params:
+        return text
+    values = {name: _param(value) for name, value in params.items()}
+    for candidate, given in ((text, values), (template, dict(params))):
+        try:
+            return candidate % given
+        except (KeyError, TypeError, ValueError):
+            continue
+    return template
+
+
+def _param(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return value
+    return number(value)
+
+
+def field_message(error: FieldError) -> str:
+    """A field error's message in the request's language (its template translated; else its text, translated if
+    the catalog happens to know it, else as the domain wrote it)."""
+    if error.template is not None:
+        return domain_message(error.template, error.params)
+    return translations(current_locale()).gettext(error.message)
+
+
+def pN_(context: str, message: str) -> str:  # noqa: N802 - a keyword of the extractor, like N_
+    """Marks a message with a context (translated later with :func:`pgettext`); returns the message."""
+    del context
     return message
 
 
@@ -518,7 +561,10 @@ def runtime_messages() -> list[str]:
     from silkport.zone.domain.model import Mode, PortKind
 
     messages: list[str] = list(_RUNTIME_WORDS)
+    from silkport.entrypoints.web.reasons import rule_kind_labels
+
     messages += [role.label for role in Role]
+    messages += list(rule_kind_labels())
     messages += [grade.label for grade in CreditGrade]
     enums: tuple[Any, ...] = (
         Sector,

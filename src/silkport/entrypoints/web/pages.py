@@ -704,7 +704,7 @@ def read_enterprise_form(form: FormData, known_areas: frozenset[str]) -> Enterpr
     details = body.to_details() if body is not None else _lenient_details(values)
     domain_errors: dict[str, list[str]] = {}
     for problem in details.problems(known_areas):
-        domain_errors.setdefault(_base_field(problem.field), []).append(problem.message)
+        domain_errors.setdefault(_base_field(problem.field), []).append(i18n.field_message(problem))
     if not values["area"]:
         domain_errors["area"] = [gettext("choose the area of the zone")]
 

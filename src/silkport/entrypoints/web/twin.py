@@ -29,6 +29,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from silkport.entrypoints.web.i18n import field_message
 from silkport.entrypoints.web.i18n import gettext as _
 from silkport.entrypoints.web.pages import CurrentViewer, Form, PageRoute, Viewer, is_htmx, render, require_csrf
 from silkport.infra.web import CurrentActor, service
@@ -371,7 +372,7 @@ def page_launch(request: Request, viewer: CurrentViewer, form: Form, runs: Runs)
             runs.launch(values["scenario"], replications or 0, seed or 0, days, viewer.actor.username)
         except ValidationFailed as exc:
             for fe in exc.errors:
-                errors.setdefault(fe.field if fe.field in FIELDS else "form", []).append(fe.message)
+                errors.setdefault(fe.field if fe.field in FIELDS else "form", []).append(field_message(fe))
     if errors:
         return _index(request, viewer, runs, values, errors, status_code=422)
     return RedirectResponse("/twin", status_code=303)

@@ -18,6 +18,11 @@ Officer reasons may name placeholders filled from the evaluation (``{hs}``, ``{v
 :data:`OFFICER_FIELDS`); trader reasons are redacted text and may only name ``{item}``. Placeholders are
 checked when the rulebook is built, so a typo fails at load time, never while assessing a declaration.
 
+A reason is English text, or a mapping of languages to text with English required
+(``reason: {en: "...", zh_Hans: "...", ru: "..."}``): the English text is what is assessed, recorded and shown by
+the API; the other languages are what the web pages show to a reader in that language (English when a language
+is missing). Translations take no part in the fingerprint: they change neither a decision nor its record.
+
 Pure domain: no I/O.
 """
 
@@ -46,6 +51,8 @@ MAX_WEIGHT = Decimal(100)
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$")
 RULE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 GRADE_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: a language of a translated reason: a Babel identifier such as ``ru`` or ``zh_Hans``
+LOCALE_RE = re.compile(r"^[a-z]{2,3}(_[A-Za-z]{2,8})?$")
 HS_PREFIX_LENGTHS = frozenset({2, 4, 6})
 
 
@@ -314,6 +321,17 @@ class Rule:
     reason: str = ""  # officer text, may name placeholders (OFFICER_FIELDS[kind])
     trader_reason: str = ""  # redacted text for the trader; empty = the trader is told nothing for this rule
     enabled: bool = True
+    #: the reasons in other languages, as (locale, text) pairs sorted by locale: shown on pages, never assessed
+    reason_i18n: tuple[tuple[str, str], ...] = ()
+    trader_reason_i18n: tuple[tuple[str, str], ...] = ()
+
+    def reason_in(self, locale: str) -> str:
+        """The officer reason's template in ``locale`` (English when the rulebook has no such translation)."""
+        return dict(self.reason_i18n).get(locale) or self.reason
+
+    def trader_reason_in(self, locale: str) -> str:
+        """The trader reason's template in ``locale`` (English when the rulebook has no such translation)."""
+        return dict(self.trader_reason_i18n).get(locale) or self.trader_reason
 
     def problems(self) -> list[FieldError]:
         """Everything wrong with this rule, with field paths relative to the rule."""
@@ -335,6 +353,19 @@ class Rule:
             out.append(FieldError("reason", "officers need a reason"))
         out += _template_problems(self.reason, "reason", OFFICER_FIELDS[self.kind])
         out += _template_problems(self.trader_reason, "trader_reason", TRADER_FIELDS)
+        for name, english, translations, allowed in (
+            ("reason", self.reason, self.reason_i18n, OFFICER_FIELDS[self.kind]),
+            ("trader_reason", self.trader_reason, self.trader_reason_i18n, TRADER_FIELDS),
+        ):
+            for locale, text in translations:
+                if not LOCALE_RE.match(locale) or locale == "en":
+                    out.append(FieldError(f"{name}.{locale}", "is not a language (e.g. zh_Hans, ru)"))
+                elif not text.strip():
+                    out.append(FieldError(f"{name}.{locale}", "is empty: leave the language out to show English"))
+                elif not english.strip():
+                    out.append(FieldError(f"{name}.{locale}", "translates nothing: the English text is empty"))
+                else:
+                    out += _template_problems(text, f"{name}.{locale}", allowed)
         return out
 
     def to_mapping(self) -> dict[str, Any]:
@@ -344,10 +375,19 @@ class Rule:
             "params": self.params.to_mapping(),
             "weight": canonical(self.weight),
             "force_lane": self.force_lane.value if self.force_lane is not None else None,
-            "reason": self.reason,
-            "trader_reason": self.trader_reason,
+            "reason": _text_mapping(self.reason, self.reason_i18n),
+            "trader_reason": _text_mapping(self.trader_reason, self.trader_reason_i18n),
             "enabled": self.enabled,
         }
+
+    def english_mapping(self) -> dict[str, Any]:
+        """:meth:`to_mapping` with the reasons in English only (what the fingerprint covers)."""
+        return {**self.to_mapping(), "reason": self.reason, "trader_reason": self.trader_reason}
+
+
+def _text_mapping(english: str, translations: tuple[tuple[str, str], ...]) -> str | dict[str, str]:
+    """A reason as the rulebook writes it: plain English text, or ``{en: ..., zh_Hans: ..., ru: ...}``."""
+    return {"en": english, **dict(translations)} if translations else english
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,8 +464,11 @@ class Rulebook:
         }
 
     def fingerprint(self) -> str:
-        """sha256 (hex) of the canonical mapping: equal rulebooks have equal fingerprints."""
-        text = json.dumps(self.to_mapping(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        """sha256 (hex) of the canonical mapping: equal rulebooks have equal fingerprints. The reasons'
+        translations are left out (they change neither a decision nor its record), so translating a rulebook's
+        reasons keeps its fingerprint."""
+        mapping = {**self.to_mapping(), "rules": [r.english_mapping() for r in self.rules]}
+        text = json.dumps(mapping, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     @classmethod
@@ -611,6 +654,24 @@ class _Parser:
             return None
         return raw
 
+    def translated(self, raw: Any, path: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+        """A reason: English text, or a mapping of languages to text with ``en`` required."""
+        if not isinstance(raw, Mapping):
+            return self.text(raw, path), ()
+        english = raw.get("en")
+        if english is None:
+            self.fail(f"{path}.en", "is required (the English text is what is assessed and recorded)")
+        english = self.text(english, f"{path}.en") if english is not None else None
+        translations: list[tuple[str, str]] = []
+        for locale, text in raw.items():
+            if locale == "en":
+                continue
+            if not isinstance(locale, str):
+                self.fail(f"{path}.{locale}", "is not a language (e.g. zh_Hans, ru)")
+            elif (checked := self.text(text, f"{path}.{locale}")) is not None:
+                translations.append((locale, checked))
+        return english, tuple(sorted(translations))
+
     def decimal(self, raw: Any, path: str) -> Decimal | None:
         if raw is None:
             return None
@@ -683,8 +744,8 @@ class _Parser:
                 self.fail(f"{path}.kind", f"{m['kind']!r} is not a rule kind ({kinds})")
         weight = self.decimal(m.get("weight"), f"{path}.weight")
         force_lane = self.lane(m.get("force_lane"), f"{path}.force_lane")
-        reason = self.text(m.get("reason"), f"{path}.reason")
-        trader_reason = self.text(m.get("trader_reason", ""), f"{path}.trader_reason")
+        reason, reason_i18n = self.translated(m.get("reason"), f"{path}.reason")
+        trader_reason, trader_reason_i18n = self.translated(m.get("trader_reason", ""), f"{path}.trader_reason")
         enabled = self.boolean(m.get("enabled", True), f"{path}.enabled")
         raw_params = m.get("params")
         raw_params = {} if raw_params is None else raw_params
@@ -693,7 +754,9 @@ class _Parser:
             return None
         assert rule_id is not None and kind is not None and params is not None and weight is not None
         assert reason is not None and trader_reason is not None and enabled is not None
-        rule = Rule(rule_id, kind, params, weight, force_lane, reason, trader_reason, enabled)
+        rule = Rule(
+            rule_id, kind, params, weight, force_lane, reason, trader_reason, enabled, reason_i18n, trader_reason_i18n
+        )
         self.errors += [FieldError(f"{path}.{e.field}", e.message) for e in rule.problems()]
         return rule
 

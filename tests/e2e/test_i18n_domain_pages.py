@@ -1,0 +1,99 @@
+"""The domain's messages on the pages in Chinese and Russian: a trader's field errors from validation, the risk
+reasons an officer reads and the redacted ones a trader reads, the status history's system notes -- while the API
+keeps answering in English, as before."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from tests.conftest import Zone
+from tests.e2e.test_clearance_api import no_random
+from tests.e2e.test_declaration_pages import file_by_form, form_of
+from tests.e2e.test_pages import page_csrf, sign_in
+from tests.factories import declaration, item, vehicles
+
+__all__ = ["no_random"]  # the fixture, imported so pytest finds it here
+
+
+def in_language(z: Zone, who: str, locale: str) -> None:
+    sign_in(z.client, who)
+    z.client.cookies.set("lang", locale)
+
+
+def bad() -> dict[str, object]:
+    return declaration(items=[item(), item(hs_code="847135", net_mass_kg="600")], invoice_amount="120000.00")
+
+
+def text_of(page: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_a_trader_in_chinese_reads_the_field_errors_in_chinese(no_random: Zone) -> None:
+    z = no_random
+    in_language(z, "trader_a", "zh_Hans")
+    token = page_csrf(z.client, "/declarations/new")
+    r = z.client.post("/declarations/validate-form", data={**form_of(bad()), "csrf_token": token})
+    assert r.status_code == 200
+    slot = re.search(r'<p id="err-items-1--hs_code"[^>]*hx-swap-oob="true"[^>]*>(.*?)</p>', r.text)
+    assert slot and "HS 2022 中不存在商品编码 847135" in slot.group(1)
+    assert "净重 600 千克超过毛重 520 千克" in text_of(r.text)
+    assert "does not exist" not in r.text and "exceeds gross mass" not in r.text
+    r = z.client.post("/declarations/new", data={**form_of(bad()), "csrf_token": token})
+    assert r.status_code == 422
+    assert "HS 2022 中不存在商品编码 847135" in r.text and "does not exist" not in r.text
+    # nothing was filed, and the API says the same in English, as it always did
+    assert z.client.get("/api/v1/declarations", headers=z.headers("trader_a")).json()["items"] == []
+    api = z.client.post("/api/v1/declarations", json=bad(), headers=z.headers("trader_a"))
+    assert api.status_code == 422
+    assert {"field": "items[1].hs_code", "message": "847135 does not exist in HS 2022"} in api.json()["errors"]
+
+
+def test_a_trader_in_russian_reads_them_in_russian_with_russian_numbers(no_random: Zone) -> None:
+    z = no_random
+    in_language(z, "trader_a", "ru")
+    token = page_csrf(z.client, "/declarations/new")
+    body = declaration(items=[item(net_mass_kg="1600", gross_mass_kg="1520.5")], invoice_amount="120000.00")
+    r = z.client.post("/declarations/validate-form", data={**form_of(body), "csrf_token": token})
+    shown = text_of(r.text)
+    assert "масса нетто 1\u00a0600 кг больше массы брутто 1\u00a0520,5 кг" in shown, shown[:2000]
+    r = z.client.post("/declarations/new", data={**form_of(bad()), "csrf_token": token})
+    assert r.status_code == 422
+    assert "Товар 2 · Код ГС : кода 847135 нет в ГС 2022" in " ".join(text_of(r.text).split())
+
+
+def test_an_officer_in_russian_reads_the_risk_reasons_in_russian(no_random: Zone) -> None:
+    z = no_random
+    did = file_by_form(z, "trader_a", vehicles(lrn="CARS-RU"))
+    in_language(z, "officer", "ru")
+    page = text_of(z.client.get(f"/declarations/{did}").text)
+    assert "позиция 1: легковой автомобиль (код ГС 87032340): проверьте таможенную стоимость" in page
+    assert "новый участник ВЭД: ранее подано деклараций — 0, меньше 3" in page
+    assert "Контрольный список ГС" in page and "Новый участник ВЭД" in page  # the rule kinds
+    assert "passenger vehicle" not in page and "new trader" not in page
+    # the rule ids stay as they are: they are codes
+    assert "watch-vehicles" in page and "first-time-trader" in page
+    # in English, the reasons as the engine wrote them
+    z.client.cookies.set("lang", "en")
+    english = text_of(z.client.get(f"/declarations/{did}").text)
+    assert "item 1: passenger vehicle (HS 87032340): check valuation and the used-car export licence" in english
+    # the API keeps the English text
+    api = z.client.get(f"/api/v1/declarations/{did}", headers=z.headers("officer")).json()
+    assert any("passenger vehicle" in r["reason"] for r in api["reasons"])
+
+
+def test_a_trader_in_chinese_reads_the_redacted_reasons_in_chinese(no_random: Zone) -> None:
+    z = no_random
+    did = file_by_form(z, "trader_a", vehicles(lrn="CARS-ZH"))
+    in_language(z, "trader_a", "zh_Hans")
+    page = text_of(z.client.get(f"/declarations/{did}").text)
+    assert "车辆的申报价格正在核实中。" in page and "新企业的首批报关单检查频率更高。" in page
+    assert "being verified" not in page and "watch-vehicles" not in page
+
+
+def test_the_status_history_notes_of_the_system_are_translated(no_random: Zone) -> None:
+    z = no_random
+    did = file_by_form(z, "trader_a", declaration(lrn="GREEN-RU"))
+    in_language(z, "officer", "ru")
+    page = text_of(z.client.get(f"/declarations/{did}").text)
+    assert "зелёный коридор: проверка не нужна" in page and "green lane: no check needed" not in page
