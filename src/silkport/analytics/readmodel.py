@@ -40,9 +40,9 @@ the watermark passes an entry once).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -80,6 +80,7 @@ from silkport.clearance.adapters.orm import DeclarationRow, DeclarationVersionRo
 from silkport.infra.audit import AuditEntryRow
 from silkport.infra.db import READ_ONLY_OPTION
 from silkport.logistics.adapters.modes_orm import VehicleExportRow
+from silkport.shared.clock import ZONE_TZ
 
 STATE = "declarations"
 AMENDED = "declaration.amended"
@@ -168,27 +169,81 @@ def catch_up(session: Session) -> CatchUp:
     return result
 
 
-def rebuild(session: Session) -> CatchUp:
-    """Throw the read models away and build them again from the current rows (after a repair by SQL)."""
+#: told each step of a rebuild as it finishes: (step's name, steps done, steps in all)
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(_step: str, _done: int, _total: int) -> None:
+    return None
+
+
+def rebuild(session: Session, progress: Progress | None = None) -> CatchUp:
+    """Throw the read models away and build them again from the current rows (after a repair by SQL: rows
+    written without the status changes and audit entries the catch-up follows are counted only by a rebuild).
+    ``progress`` is told each step as it finishes."""
+    tell = progress or _quiet
     session.execute(delete(ReadModelStateRow).where(ReadModelStateRow.name == STATE))
     session.execute(delete(DeclarationCountriesRow))
-    result = _run(session)
+    tell("cleared", 1, len(BUILD_STEPS) + 1)
+    result = _run(session, lambda step, done: tell(step, done + 1, len(BUILD_STEPS) + 1))
     session.commit()
     return result
+
+
+def rebuild_period(session: Session, start: date, end: date, progress: Progress | None = None) -> CatchUp:
+    """Recount only what lies in ``[start, end]`` (local days): the declarations released in it, or counted in
+    it before (a repair may have moved a release out of the period), and the vehicle exports of the whole months
+    it touches. Everything else is caught up as usual first. Recounting is idempotent: a declaration recounted
+    that did not change adds and takes back the same entries. ``progress`` is told each chunk as it finishes."""
+    if end < start:
+        raise ValueError(f"the period ends ({end}) before it starts ({start})")
+    tell = progress or _quiet
+    dialect = session.get_bind().dialect.name
+    caught = _run(session)  # locks on PostgreSQL, as every catch-up; builds everything when nothing was built
+    if caught.full:
+        session.commit()
+        tell("built", 1, 1)
+        return caught
+    d = DeclarationRow
+    e = ClearanceEntryRow
+    released = select(d.id).where(
+        d.release_at >= _local_midnight(start),
+        d.release_at < _local_midnight(end + timedelta(days=1)),
+    )
+    counted = select(e.declaration_id).where(e.day >= start, e.day <= end)
+    touched = sorted(set(session.scalars(released)) | set(session.scalars(counted)))
+    chunks = _chunks(touched)
+    total = len(chunks) + 1
+    countries = recounted = 0
+    for n, chunk in enumerate(chunks, 1):
+        countries += _add_countries(session, [DeclarationVersionRow.declaration_id.in_(chunk)])
+        _count_entries(session, -1, [e.declaration_id.in_(chunk)])
+        session.execute(delete(e).where(e.declaration_id.in_(chunk)))
+        recounted += _add_entries(session, dialect, [DeclarationRow.id.in_(chunk)])
+        _count_entries(session, 1, [e.declaration_id.in_(chunk)])
+        tell("declarations", n, total)
+    first, last = start.replace(day=1), _next_month(end) - timedelta(days=1)
+    v = VehicleCountRow
+    session.execute(delete(v).where(v.start >= first, v.start <= last))
+    x = VehicleExportRow
+    vehicles = _count_vehicles(session, dialect, [x.exit_date >= first, x.exit_date <= last])
+    tell("vehicles", total, total)
+    session.commit()
+    return CatchUp(False, caught.status_changes, caught.amendments, recounted, countries, vehicles)
 
 
 def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-def _run(session: Session) -> CatchUp:
+def _run(session: Session, step: Callable[[str, int], None] | None = None) -> CatchUp:
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(text("LOCK TABLE declaration_status_history IN SHARE ROW EXCLUSIVE MODE"))
     state = _state(session)
     history, audit = _maxima(session)
     if state is None:
-        result = _build(session, dialect)
+        result = _build(session, dialect, step)
         session.execute(insert(ReadModelStateRow).values(name=STATE, status_change_id=history, audit_seq=audit))
         if dialect == "postgresql":
             # fresh statistics for the planner (the tables were empty when last analysed)
@@ -237,19 +292,33 @@ def _run(session: Session) -> CatchUp:
     return CatchUp(False, int(status_changes), len(amended_ids), recounted, countries, vehicles)
 
 
+def _local_midnight(day: date) -> datetime:
+    """The first instant of a local day (Asia/Urumqi) in UTC, as the indicators bound their periods."""
+    return datetime.combine(day, time(0), ZONE_TZ).astimezone(UTC)
+
+
 def _chunks(ids: Sequence[str], size: int = 5000) -> list[list[str]]:
     return [list(ids[i : i + size]) for i in range(0, len(ids), size)]
 
 
-def _build(session: Session, dialect: str) -> CatchUp:
+#: the steps of a build from scratch, in order (what a rebuild's progress reports)
+BUILD_STEPS = ("countries", "entries", "counts", "vehicles")
+
+
+def _build(session: Session, dialect: str, step: Callable[[str, int], None] | None = None) -> CatchUp:
+    tell = step or (lambda _name, _done: None)
     session.execute(delete(ClearanceCountRow))
     session.execute(delete(TradeCountRow))
     session.execute(delete(VehicleCountRow))
     session.execute(delete(ClearanceEntryRow))
     countries = _add_countries(session, [])
+    tell(BUILD_STEPS[0], 1)
     recounted = _add_entries(session, dialect, [])
+    tell(BUILD_STEPS[1], 2)
     _count_entries(session, 1, [], fresh=True)
+    tell(BUILD_STEPS[2], 3)
     vehicles = _count_vehicles(session, dialect, [], fresh=True)
+    tell(BUILD_STEPS[3], 4)
     return CatchUp(True, 0, 0, recounted, countries, vehicles)
 
 

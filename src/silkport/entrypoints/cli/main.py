@@ -10,6 +10,7 @@ from rich.table import Table
 
 from silkport.bootstrap import Platform, bootstrap
 from silkport.enterprises.services import auth
+from silkport.entrypoints.cli.analytics import app as analytics_app
 from silkport.entrypoints.cli.bonded import app as bonded_app
 from silkport.entrypoints.cli.declarations import export_app, import_app
 from silkport.entrypoints.cli.freight import app as freight_app
@@ -41,6 +42,7 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(twin_app, name="twin")
 app.add_typer(freight_app, name="freight")
 app.add_typer(bonded_app, name="bonded")
+app.add_typer(analytics_app, name="analytics")
 app.command("report")(report)
 
 console = Console()

@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from silkport.analytics import indicators as ind
 from silkport.analytics.claims import compute_claims
 from silkport.analytics.indicators import Period
+from silkport.entrypoints.cli.report import COLUMNS as CLAIM_COLUMNS
+from silkport.entrypoints.cli.report import DemoScale, claim_record, demo_scale
 from silkport.entrypoints.web import i18n
 from silkport.entrypoints.web.i18n import gettext
 from silkport.entrypoints.web.pages import CurrentViewer, PageRoute, is_htmx, render, templates
@@ -153,22 +155,12 @@ def figures(session: Session, period: Period, area: str | None) -> dict[str, Any
 Rows = list[list[object]]
 
 
-def _claims_rows(s: Session, p: Period, a: str | None) -> Rows:
-    """The article's claims, each over its own period and area (the filters do not apply), as on the page."""
+def _claims_rows(s: Session, p: Period, a: str | None, demo: DemoScale | None = None) -> Rows:
+    """The article's claims, each over its own period and area (the filters do not apply), as on the page; on a
+    scaled demo's data with the demo's factor and the figure scaled back, exactly as ``silkport report`` writes them
+    (the same record, :func:`silkport.entrypoints.cli.report.claim_record`)."""
     return [
-        [
-            r.key,
-            r.claim,
-            r.unit,
-            r.period.start,
-            r.period.end,
-            r.area or "",
-            r.article_value,
-            r.computed_value,
-            r.difference_pct,
-            r.note,
-        ]
-        for r in compute_claims(s)
+        [record[column] for column in CLAIM_COLUMNS] for record in (claim_record(r, demo) for r in compute_claims(s))
     ]
 
 
@@ -228,10 +220,7 @@ CSV_TABLES: dict[str, tuple[list[str], Callable[[Session, Period, str | None], R
             for c in ind.delivery_compliance(s, p)
         ],
     ),
-    "claims": (
-        ["key", "claim", "unit", "from", "to", "area", "article_value", "computed_value", "difference_pct", "note"],
-        _claims_rows,
-    ),
+    "claims": (list(CLAIM_COLUMNS), _claims_rows),
 }
 
 
@@ -283,8 +272,10 @@ def dashboard_csv(table: str, request: Request, viewer: CurrentViewer) -> Respon
         raise NotFound(f"no table {table!r} (tables: {', '.join(CSV_TABLES)})")
     period, area = _params(request)
     header, build = CSV_TABLES[table]
+    demo = demo_scale(request.app.state.platform) if table == "claims" else None
     with _session(request) as session:
-        text = csv_text(header, build(session, period, area))
+        rows = _claims_rows(session, period, area, demo) if table == "claims" else build(session, period, area)
+        text = csv_text(header, rows)
     name = f"silkport-{table}-{period.start}-{period.end}{'-' + area.lower() if area else ''}.csv"
     return Response(
         text,
