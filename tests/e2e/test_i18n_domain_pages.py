@@ -10,10 +10,11 @@ import re
 from tests.conftest import Zone
 from tests.e2e.test_clearance_api import no_random
 from tests.e2e.test_declaration_pages import file_by_form, form_of
+from tests.e2e.test_disputes_api import desk, go, intake
 from tests.e2e.test_pages import page_csrf, sign_in
 from tests.factories import declaration, item, vehicles
 
-__all__ = ["no_random"]  # the fixture, imported so pytest finds it here
+__all__ = ["desk", "no_random"]  # the fixtures, imported so pytest finds them here
 
 
 def in_language(z: Zone, who: str, locale: str) -> None:
@@ -97,3 +98,16 @@ def test_the_status_history_notes_of_the_system_are_translated(no_random: Zone) 
     in_language(z, "officer", "ru")
     page = text_of(z.client.get(f"/declarations/{did}").text)
     assert "зелёный коридор: проверка не нужна" in page and "green lane: no check needed" not in page
+
+
+def test_the_legal_desks_time_limits_are_named_in_the_readers_language(desk: Zone) -> None:
+    z = desk
+    case = go(z, intake(z), "notified")
+    assert any(d["label"] == "Answer due after notice" for d in case["deadlines"])  # the API: English
+    for locale, name in (("ru", "Срок ответа после уведомления"), ("zh_Hans", "通知后答辩期限")):
+        in_language(z, "legal", locale)
+        page = z.client.get(f"/disputes/{case['id']}").text
+        assert page.count(name) == 2, (locale, page.count(name))  # the table and the extension form's choice
+        assert "Answer due after notice" not in page
+    z.client.cookies.set("lang", "en")
+    assert "Answer due after notice" in z.client.get(f"/disputes/{case['id']}").text

@@ -396,6 +396,7 @@ def load_time_limits() -> tuple[m.TimeLimit, ...]:
                 int(x.get("days", 0)),
                 int(x.get("months", 0)),
                 int(x.get("remind_days_before", 7)),
+                tuple(sorted((str(k), str(v)) for k, v in (x.get("names") or {}).items() if str(v).strip())),
             )
         )
     return tuple(out)

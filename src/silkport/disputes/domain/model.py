@@ -194,6 +194,12 @@ class TimeLimit:
     days: int = 0
     months: int = 0
     remind_days_before: int = 7
+    #: the name in other languages, as (locale, name) pairs: shown on pages; ``label`` (English) is recorded
+    names: tuple[tuple[str, str], ...] = ()
+
+    def name_in(self, locale: str) -> str:
+        """The limit's name in ``locale`` (English when the desk's table has no such translation)."""
+        return dict(self.names).get(locale) or self.label
 
 
 def add_months(day: date, months: int) -> date:

@@ -180,6 +180,8 @@ def case_page(request: Request, viewer: CurrentViewer, uow: DisputesUow, case_id
         ),
         "outcome_kinds": [m.DECISIONS[f.case.type].value, "withdrawal", "dismissal"],
         "message": _flash(msg[:200]),
+        # the time limits' names in the reader's language (the desk's table; a deadline records the English)
+        "limit_names": {t.code: t.name_in(i18n.current_locale()) for t in uow.time_limits},
     }
     return render(request, "disputes/detail.html", context, viewer=viewer, active="disputes")
 
