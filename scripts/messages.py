@@ -62,7 +62,7 @@ def _run_extractor() -> None:
             "--mapping-file",
             str(MAPPING.relative_to(ROOT)),
             "--keywords",
-            "_ gettext ngettext:1,2 pgettext:1c,2 N_ pN_:1c,2 field_error:2",
+            "_ gettext ngettext:1,2 pgettext:1c,2 N_ pN_:1c,2 field_error:2 templated",
             "--no-wrap",
             "--sort-by-file",
             "--omit-header",

@@ -111,3 +111,19 @@ def test_the_legal_desks_time_limits_are_named_in_the_readers_language(desk: Zon
         assert "Answer due after notice" not in page
     z.client.cookies.set("lang", "en")
     assert "Answer due after notice" in z.client.get(f"/disputes/{case['id']}").text
+
+
+def test_the_dashboards_claims_and_stages_read_in_the_readers_language(no_random: Zone) -> None:
+    z = no_random
+    file_by_form(z, "trader_a", declaration(lrn="GREEN-DASH"))
+    in_language(z, "analyst", "zh_Hans")
+    page = text_of(z.client.get("/dashboard?from=2025-01-01&to=2025-12-31").text)
+    assert "乌鲁木齐机场国际货运量，2025年1—8月" in page and "期内登记的企业" in page
+    assert "申报至接受" in page  # a clearance stage, with |label
+    assert "Urumqi airport international cargo" not in page and "enterprises registered" not in page
+    in_language(z, "analyst", "ru")
+    page = text_of(z.client.get("/dashboard").text)
+    assert "экспорт коммерческих автомобилей через Хоргос" in page and "рейсов: 0" in page
+    # the CSV stays in English: it is data for other programs, like `silkport report`
+    csv_text = z.client.get("/dashboard/csv/claims").text
+    assert "Urumqi airport international cargo, Jan-Aug 2025" in csv_text and "0 flights" in csv_text

@@ -19,6 +19,7 @@ from silkport.analytics import indicators as ind
 from silkport.analytics import stats
 from silkport.analytics.indicators import Period
 from silkport.analytics.reference import References, load_references
+from silkport.shared.text import N_, templated
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,28 +78,28 @@ JAN_AUG_2025 = Period(date(2025, 1, 1), date(2025, 8, 31))
 SINCE_LEGAL_ZONE = Period(date(2024, 8, 1), date(2025, 9, 30))
 
 CLAIMS: tuple[Claim, ...] = (
-    Claim("new_enterprises", "new enterprises, Nov 2023 - Sep 2025", "enterprises", Decimal(18000), TWO_YEARS),
-    Claim("foreign_trade_share", "share of Xinjiang's foreign trade, Jan-Sep 2025", "%", Decimal(40), JAN_SEP_2025),
+    Claim("new_enterprises", N_("new enterprises, Nov 2023 - Sep 2025"), N_("enterprises"), Decimal(18000), TWO_YEARS),
+    Claim("foreign_trade_share", N_("share of Xinjiang's foreign trade, Jan-Sep 2025"), "%", Decimal(40), JAN_SEP_2025),
     Claim(
         "air_cargo_tonnes",
-        "Urumqi airport international cargo, Jan-Aug 2025",
+        N_("Urumqi airport international cargo, Jan-Aug 2025"),
         "t",
         Decimal(68100),
         JAN_AUG_2025,
         "URUMQI",
     ),
-    Claim("air_cargo_yoy", "air cargo change on Jan-Aug 2024", "%", Decimal(370), JAN_AUG_2025, "URUMQI"),
+    Claim("air_cargo_yoy", N_("air cargo change on Jan-Aug 2024"), "%", Decimal(370), JAN_AUG_2025, "URUMQI"),
     Claim(
         "vehicle_exports",
-        "commercial vehicle exports via Horgos, Nov 2023 - Sep 2025",
-        "vehicles",
+        N_("commercial vehicle exports via Horgos, Nov 2023 - Sep 2025"),
+        N_("vehicles"),
         Decimal(780000),
         TWO_YEARS,
         "HORGOS",
     ),
     Claim(
         "kashgar_kyrgyzstan_trade",
-        "Kashgar-Kyrgyzstan bilateral trade, Jan-Sep 2025",
+        N_("Kashgar-Kyrgyzstan bilateral trade, Jan-Sep 2025"),
         "CNY",
         Decimal("3660000000"),
         JAN_SEP_2025,
@@ -106,7 +107,7 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         "horgos_clearance_before",
-        "Horgos clearance time before the smart port (median)",
+        N_("Horgos clearance time before the smart port (median)"),
         "h",
         Decimal(3),
         TWO_YEARS,
@@ -114,7 +115,7 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         "horgos_clearance_after",
-        "Horgos clearance time with the smart port (median)",
+        N_("Horgos clearance time with the smart port (median)"),
         "h",
         Decimal(1),
         TWO_YEARS,
@@ -122,16 +123,22 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         "kashgar_kyrgyzstan_w2w",
-        "Kashgar-Kyrgyzstan warehouse to warehouse within 48-72 h (p90)",
+        N_("Kashgar-Kyrgyzstan warehouse to warehouse within 48-72 h (p90)"),
         "h",
         Decimal(72),
         TWO_YEARS,
     ),
-    Claim("litigation_cases", "litigation cases since Aug 2024 (more than)", "cases", Decimal(100), SINCE_LEGAL_ZONE),
+    Claim(
+        "litigation_cases",
+        N_("litigation cases since Aug 2024 (more than)"),
+        N_("cases"),
+        Decimal(100),
+        SINCE_LEGAL_ZONE,
+    ),
     Claim(
         "disputes_resolved",
-        "cross-border disputes resolved since Aug 2024 (about)",
-        "disputes",
+        N_("cross-border disputes resolved since Aug 2024 (about)"),
+        N_("disputes"),
         Decimal(270),
         SINCE_LEGAL_ZONE,
     ),
@@ -161,44 +168,63 @@ def _compute(
 ) -> Computed:
     k = claim.key
     if k == "new_enterprises":
-        return Decimal(ind.new_enterprises(session, period, area).total), "enterprises registered in the period"
+        return Decimal(ind.new_enterprises(session, period, area).total), templated(
+            "enterprises registered in the period"
+        )
     if k == "foreign_trade_share":
         t = ind.foreign_trade(session, period, area, refs)
         if t.region_total_cny is None:
-            return None, f"no Xinjiang total configured for {period.label()}; zone trade {t.total_cny} CNY"
-        note = f"zone {t.total_cny} CNY of Xinjiang {t.region_total_cny} CNY"
-        note += " (regional total ESTIMATED)" if t.region_total_estimated else ""
+            return None, templated(
+                "no Xinjiang total configured for %(period)s; zone trade %(zone)s CNY",
+                period=period.label(),
+                zone=t.total_cny,
+            )
+        template = (
+            N_("zone %(zone)s CNY of Xinjiang %(region)s CNY (regional total ESTIMATED)")
+            if t.region_total_estimated
+            else N_("zone %(zone)s CNY of Xinjiang %(region)s CNY")
+        )
+        note = templated(template, zone=t.total_cny, region=t.region_total_cny)
         exact = t.total_cny / t.region_total_cny * 100 if t.region_total_cny else None
         return t.share_of_region_pct, note, exact
     if k in ("air_cargo_tonnes", "air_cargo_yoy"):
         a = memo.get("air", period, area, lambda: ind.air_cargo(session, period, area, refs))
         if k == "air_cargo_tonnes":
-            return a.tonnes, f"{a.flights} flights"
-        return a.change_pct, f"{a.tonnes} t against {a.previous_tonnes} t a year before"
+            return a.tonnes, templated("%(flights)s flights", flights=a.flights)
+        return a.change_pct, templated(
+            "%(tonnes)s t against %(previous)s t a year before", tonnes=a.tonnes, previous=a.previous_tonnes
+        )
     if k == "vehicle_exports":
-        return Decimal(ind.vehicle_exports(session, period, area).total), "vehicles by exit date"
+        return Decimal(ind.vehicle_exports(session, period, area).total), templated("vehicles by exit date")
     if k == "kashgar_kyrgyzstan_trade":
         rows = ind.bilateral_trade(session, period, area, partner="KG")
         total = sum((r.total_cny for r in rows), Decimal(0))
-        return total, f"{sum(r.declarations for r in rows)} declarations with KG as partner"
+        return total, templated("%(count)s declarations with KG as partner", count=sum(r.declarations for r in rows))
     if k in ("horgos_clearance_before", "horgos_clearance_after"):
         c = memo.get("clearance", period, area, lambda: ind.clearance_times(session, period, area, stages=False))
         d = c.before if k.endswith("before") else c.after
         if d is None:
-            return None, "no rulebook change among the declarations released in the period"
+            return None, templated("no rulebook change among the declarations released in the period")
         book = c.before_rulebook if k.endswith("before") else c.after_rulebook
-        return d.p50_hours, f"{d.count} declarations under rulebook {book}; p90 {d.p90_hours} h"
+        return d.p50_hours, templated(
+            "%(count)s declarations under rulebook %(book)s; p90 %(p90)s h", count=d.count, book=book, p90=d.p90_hours
+        )
     if k == "kashgar_kyrgyzstan_w2w":
         tir = ind.tir_deliveries(session, period, "KG")
-        note = f"{tir.delivered} TIR transports; p50 {tir.p50_hours} h; {tir.share_within_72h_pct}% within 72 h"
+        note = templated(
+            "%(count)s TIR transports; p50 %(p50)s h; %(share)s%% within 72 h",
+            count=tir.delivered,
+            p50=tir.p50_hours,
+            share=tir.share_within_72h_pct,
+        )
         return tir.p90_hours, note
     if k in ("litigation_cases", "disputes_resolved"):
         legal = memo.get("legal", period, None, lambda: ind.legal_cases(session, period))
         if not legal.available:
-            return None, "not available: the legal desk has no figures"
+            return None, templated("not available: the legal desk has no figures")
         if k == "litigation_cases":
-            return Decimal(legal.litigation_cases), "litigation-support cases opened in the period"
-        return Decimal(legal.disputes_resolved), "cross-border cases opened in the period and resolved"
+            return Decimal(legal.litigation_cases), templated("litigation-support cases opened in the period")
+        return Decimal(legal.disputes_resolved), templated("cross-border cases opened in the period and resolved")
     raise KeyError(k)
 
 

@@ -7,6 +7,8 @@ format the values for the reader's language (docs/i18n.md, "Messages of the doma
 
 - ``N_("...")`` marks a constant message for extraction (``make messages`` reads the domain and services too); it
   returns the text unchanged and imports nothing.
+- ``templated("%(flights)s flights", flights=n)`` is a :class:`Text`: a ``str`` (the English text, usable wherever
+  text is) that remembers its template and values (the analytics' notes are such texts).
 - ``field_error(field, N_("%(code)s does not exist in HS 2022"), code=hs6)`` (or ``field_error(field, "...", ...)``:
   the extractor knows ``field_error`` too) builds a :class:`~silkport.shared.errors.FieldError` whose ``message`` is
   the English text, exactly as before, and whose ``template``/``params`` let a page translate it.
@@ -21,7 +23,7 @@ from collections.abc import Mapping
 
 from silkport.shared.errors import FieldError
 
-__all__ = ["N_", "field_error", "render"]
+__all__ = ["N_", "Text", "field_error", "render", "templated"]
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention, a keyword of the extractor
@@ -37,3 +39,21 @@ def render(template: str, params: Mapping[str, object] | None = None) -> str:
 def field_error(field: str, template: str, /, **params: object) -> FieldError:
     """A field error in English that keeps its template and values for the pages to translate."""
     return FieldError(field, render(template, params), template=template, params=params or None)
+
+
+class Text(str):
+    """English text that remembers its gettext template and values; everywhere else it is the plain ``str``."""
+
+    template: str
+    params: Mapping[str, object]
+
+    def __new__(cls, template: str, params: Mapping[str, object] | None = None) -> Text:
+        made = super().__new__(cls, render(template, params))
+        made.template = template
+        made.params = dict(params or {})
+        return made
+
+
+def templated(template: str, /, **params: object) -> Text:
+    """The English text of ``template`` filled with ``params``, keeping both for the pages to translate."""
+    return Text(template, params)

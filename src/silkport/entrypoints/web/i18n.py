@@ -34,7 +34,7 @@ from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_name
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, pass_context
 from starlette.requests import HTTPConnection
@@ -44,6 +44,7 @@ from silkport.enterprises.domain.users import LOCALES
 from silkport.shared.clock import ZONE_TZ, local
 from silkport.shared.codes import country_name
 from silkport.shared.errors import FieldError
+from silkport.shared.text import Text
 
 __all__ = [
     "DEFAULT_LOCALE",
@@ -426,6 +427,19 @@ def country(code: str | None) -> str:
     return country_name(code) or code
 
 
+def currency(code: str, english: str | None = None) -> str:
+    """An ISO 4217 currency's name in the request's language (CLDR via Babel; ``english`` or the code in English)."""
+    locale = current_locale()
+    if locale != DEFAULT_LOCALE:
+        try:
+            name = get_currency_name(code.upper(), locale=locale)
+        except (ValueError, UnknownLocaleError):
+            name = ""
+        if name and name.upper() != code.upper():
+            return str(name)
+    return english or code
+
+
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -450,8 +464,14 @@ def in_sentence(label_text: str) -> str:
 
 
 def translate(value: str | None) -> str:
-    """A message chosen at run time (a role's label, a flash message marked with N_) in the request's language."""
-    return gettext(value) if value else ""
+    """A message chosen at run time (a role's label, a flash message marked with N_) in the request's language;
+    a :class:`~silkport.shared.text.Text` (English that keeps its template and values) is translated from its
+    template, its numbers written for the language."""
+    if not value:
+        return ""
+    if isinstance(value, Text):
+        return domain_message(value.template, value.params)
+    return gettext(value)
 
 
 def language_choices() -> list[dict[str, Any]]:
@@ -565,6 +585,10 @@ def runtime_messages() -> list[str]:
 
     messages += [role.label for role in Role]
     messages += list(rule_kind_labels())
+    # the dashboard's clearance stages and the lane of a declaration that had none (|label)
+    from silkport.analytics.readmodel import STAGE_NAMES
+
+    messages += [name.replace("_", " ").capitalize() for name in (*STAGE_NAMES, "none")]
     messages += [grade.label for grade in CreditGrade]
     enums: tuple[Any, ...] = (
         Sector,

@@ -717,8 +717,8 @@ def read_enterprise_form(form: FormData, known_areas: frozenset[str]) -> Enterpr
 
 
 def _form_context(zone_uow: ZoneUnitOfWork, form: EnterpriseForm) -> dict[str, Any]:
-    countries = sorted(all_countries().items(), key=lambda kv: kv[1])
-    currencies = sorted(all_currencies().items())
+    countries = sorted(((code, i18n.country(code)) for code in all_countries()), key=lambda kv: kv[1])
+    currencies = sorted((code, i18n.currency(code, name)) for code, name in all_currencies().items())
     return {
         "values": form.values,
         "errors": form.errors,
