@@ -262,3 +262,28 @@ def test_a_party_uploads_a_new_version_of_what_it_sees_and_nothing_else(desk: Zo
     assert r.status_code == 404
     docs = case_of(z, case["id"])["documents"]
     assert sorted((d["title"], d["version"]) for d in docs) == [("Claim", 1), ("Claim", 2), ("Desk memo", 1)]
+
+
+# -- languages -----------------------------------------------------------------------------------------------------
+def test_the_forms_speak_chinese_and_russian(desk: Zone) -> None:
+    z = desk
+    case = decided_with_enforcements(z)
+    kz = case["enforcements"][0]
+    doc = upload(z, case["id"], "award.pdf", b"award", "legal", title="Award").json()["document_id"]
+    sign_in(z.client, "legal")
+    expected = {
+        "zh_Hans": ("利益冲突审查", "《纽约公约》（1958年）", "已申请", "版本历史", "上传新版本"),
+        "ru": ("Проверка конфликта интересов", "Нью-Йоркская конвенция (1958)", "Подано", "История версий",
+               "Загрузить новую версию"),
+    }  # fmt: skip
+    for locale, (conflict, nyc, filed, history, upload_new) in expected.items():
+        z.client.cookies.set("lang", locale)
+        r = z.client.post("/preferences/language", data={"locale": locale, "next": "/",
+                          "csrf_token": page_csrf(z.client, "/disputes")})  # fmt: skip
+        assert r.status_code in (200, 303)
+        page = z.client.get(f"/disputes/{case['id']}/conflict-check").text
+        assert conflict in page and "Run the check" not in page
+        page = z.client.get(f"/disputes/{case['id']}/enforcements/{kz['id']}").text
+        assert nyc in page and filed in page and "Record the step" not in page
+        page = z.client.get(f"/disputes/{case['id']}/documents/{doc}").text
+        assert history in page and upload_new in page and "Version history" not in page
