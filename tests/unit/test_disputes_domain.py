@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -279,3 +280,58 @@ def test_a_scheduler_reminds_each_due_date_once(case_type: m.CaseType, steps: li
             assert (d.code, d.due) in sent
         if d.met_on is not None and d.met_on < d.due - timedelta(days=d.remind_days_before):
             assert (d.code, d.due) not in sent  # met before its window: never reminded
+
+
+# -- enforcement abroad, the conflict check's findings ---------------------------------------------------------------
+ENFORCEMENT_MOVES = st.lists(st.sampled_from([*m.ENFORCEMENT_STATUSES, "requested", ""]), max_size=12)
+
+
+@given(ENFORCEMENT_MOVES)
+def test_an_enforcement_moves_only_along_legal_edges_and_a_refusal_changes_nothing(targets: list[str]) -> None:
+    e = m.Enforcement("e1", "KZ", "Almaty City Court", T0.date(), True)
+    other = m.Enforcement("e2", "KG", "Bishkek Court", T0.date(), True)
+    case = m.replace(new_case(), enforcements=(e, other))
+    path = ["filed"]
+    for target in targets:
+        before = case
+        legal = m.enforcement_targets(case.enforcements[0].status)
+        assert set(legal) == m.ENFORCEMENT_EDGES.get(case.enforcements[0].status, set())
+        if target in legal:
+            case = m.update_enforcement(case, "e1", target)
+            path.append(target)
+        else:
+            with pytest.raises(IllegalTransition):
+                m.update_enforcement(case, "e1", target)
+            assert case == before
+        assert case.enforcements[1] == other  # the other enforcement never moves
+    assert case.enforcements[0].status == path[-1]
+    for a, b in pairwise(path):
+        assert b in m.ENFORCEMENT_EDGES[a]
+    assert path[-1] in ("refused", "enforced") or m.enforcement_targets(path[-1])  # only the final states are stuck
+
+
+def test_an_unknown_enforcement_is_a_field_error() -> None:
+    with pytest.raises(ValidationFailed):
+        m.update_enforcement(new_case(), "nope", "recognised")
+
+
+PEOPLE = ["name:liwei", "name:horgostrading", "id:bin1", "name:almatyllp", "name:profchen", "name:drabenov"]
+
+
+@given(st.sampled_from(PEOPLE), st.lists(st.sets(st.sampled_from(PEOPLE), max_size=4), max_size=6))
+def test_a_conflict_is_found_exactly_where_the_candidate_met_this_cases_people(
+    candidate: str, earlier: list[set[str]]
+) -> None:
+    case = new_case()  # Horgos Trading (counsel Li Wei) v Almaty LLP (BIN1)
+    mine = case.participant_keys()
+    records = [
+        m.PriorRecord(f"x{i}", f"LSD-2024-{i:05d}", frozenset(keys), tuple((k, "neutral") for k in sorted(keys)))
+        for i, keys in enumerate(earlier)
+    ]  # fmt: skip
+    found = m.conflicts(case, candidate, records)
+    expected = [r.reference for r in records if candidate in r.keys and r.keys & mine]
+    assert [f.case_reference for f in found if f.case_reference != case.reference] == expected
+    assert (case.reference in [f.case_reference for f in found]) == (candidate in mine)
+    for f in found:
+        if f.case_reference != case.reference:
+            assert f.roles == ("neutral",) and f.shared_with  # the candidate's role there, and who met them
