@@ -127,3 +127,19 @@ def test_the_dashboards_claims_and_stages_read_in_the_readers_language(no_random
     # the CSV stays in English: it is data for other programs, like `silkport report`
     csv_text = z.client.get("/dashboard/csv/claims").text
     assert "Urumqi airport international cargo, Jan-Aug 2025" in csv_text and "0 flights" in csv_text
+
+
+def test_the_registration_forms_domain_errors_read_in_the_readers_language(zone: Zone) -> None:
+    from tests.e2e.test_pages import WRONG_CHECK
+    from tests.e2e.test_pages import form as enterprise_form
+
+    in_language(zone, "admin", "ru")
+    token = page_csrf(zone.client, "/enterprises/new")
+    r = zone.client.post("/enterprises/validate?field=uscc", data=enterprise_form(uscc=WRONG_CHECK, csrf_token=token))
+    assert "контрольный символ должен быть L" in r.text and "check character" not in r.text
+    zone.client.cookies.set("lang", "zh_Hans")
+    r = zone.client.post(
+        "/enterprises/validate?field=uscc", data=enterprise_form(uscc="9131000077578555", csrf_token=token)
+    )
+    assert "必须为 18 位，实际为 16 位" in r.text
+    # (the API keeps its English text: tests/e2e/test_api_enterprises.py asserts "check character should be L")

@@ -12,6 +12,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from silkport.shared.codes import is_country, is_currency
 from silkport.shared.errors import FieldError, IllegalTransition, ValidationFailed
+from silkport.shared.text import Text, field_error, templated
 
 
 class Sector(StrEnum):
@@ -64,19 +65,19 @@ USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 NATIONAL_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{1,39}$")
 
 
-def uscc_problem(value: str) -> str | None:
+def uscc_problem(value: str) -> Text | None:
     """Why ``value`` is not a valid Unified Social Credit Code, or None when it is."""
     number = stdnum_uscc.compact(value)
     if len(number) != 18:
-        return f"must be 18 characters, got {len(number)}"
+        return templated("must be 18 characters, got %(length)s", length=len(number))
     if not number[:8].isdigit():
-        return "the first 8 characters must be digits"
+        return templated("the first 8 characters must be digits")
     bad = [c for c in number[8:] if c not in USCC_ALPHABET]
     if bad:
-        return f"character {bad[0]!r} is not allowed (I, O, Z, S and V are never used)"
+        return templated("character %(char)r is not allowed (I, O, Z, S and V are never used)", char=bad[0])
     expected = stdnum_uscc.calc_check_digit(number)
     if number[-1] != expected:
-        return f"check character should be {expected}"
+        return templated("check character should be %(expected)s", expected=expected)
     return None
 
 
@@ -101,51 +102,62 @@ class EnterpriseDetails:
     def problems(self, known_areas: frozenset[str]) -> list[FieldError]:
         errors: list[FieldError] = []
         if not self.name_en.strip():
-            errors.append(FieldError("name_en", "an English name is required"))
+            errors.append(field_error("name_en", "an English name is required"))
         if len(self.name_en) > 200:
-            errors.append(FieldError("name_en", "at most 200 characters"))
+            errors.append(field_error("name_en", "at most %(n)s characters", n=200))
         if self.name_zh is not None and len(self.name_zh) > 200:
-            errors.append(FieldError("name_zh", "at most 200 characters"))
+            errors.append(field_error("name_zh", "at most %(n)s characters", n=200))
         if not is_country(self.country):
-            errors.append(FieldError("country", f"{self.country!r} is not an ISO 3166-1 alpha-2 country code"))
+            errors.append(
+                field_error("country", "%(code)r is not an ISO 3166-1 alpha-2 country code", code=self.country)
+            )
         if self.area_code not in known_areas:
             errors.append(
-                FieldError("area", f"{self.area_code!r} is not an area of the zone ({', '.join(sorted(known_areas))})")
+                field_error(
+                    "area",
+                    "%(code)r is not an area of the zone (%(known)s)",
+                    code=self.area_code,
+                    known=", ".join(sorted(known_areas)),
+                )
             )
         if not self.sectors:
-            errors.append(FieldError("sectors", "at least one sector is required"))
+            errors.append(field_error("sectors", "at least one sector is required"))
         if self.country == "CN":
             if not self.uscc:
-                errors.append(FieldError("uscc", "a Chinese enterprise needs its Unified Social Credit Code"))
+                errors.append(field_error("uscc", "a Chinese enterprise needs its Unified Social Credit Code"))
             else:
                 problem = uscc_problem(self.uscc)
                 if problem:
-                    errors.append(FieldError("uscc", problem))
+                    errors.append(FieldError("uscc", problem, template=problem.template, params=problem.params))
             if not self.name_zh:
-                errors.append(FieldError("name_zh", "a Chinese enterprise needs its Chinese name"))
+                errors.append(field_error("name_zh", "a Chinese enterprise needs its Chinese name"))
         else:
             if self.uscc:
-                errors.append(FieldError("uscc", "only Chinese enterprises have a USCC; give national_id instead"))
+                errors.append(field_error("uscc", "only Chinese enterprises have a USCC; give national_id instead"))
             if not self.national_id:
-                errors.append(FieldError("national_id", "a foreign enterprise needs its national identifier"))
+                errors.append(field_error("national_id", "a foreign enterprise needs its national identifier"))
             elif not NATIONAL_ID_RE.match(self.national_id):
-                errors.append(FieldError("national_id", "2-40 letters, digits, spaces, '.', '/' or '-'"))
+                errors.append(field_error("national_id", "2-40 letters, digits, spaces, '.', '/' or '-'"))
         for i, cc in enumerate(sorted(self.investor_countries)):
             if not is_country(cc):
-                errors.append(FieldError(f"investor_countries[{i}]", f"{cc!r} is not an ISO 3166-1 alpha-2 code"))
+                errors.append(
+                    field_error(f"investor_countries[{i}]", "%(code)r is not an ISO 3166-1 alpha-2 code", code=cc)
+                )
         if self.foreign_invested and not self.investor_countries:
             errors.append(
-                FieldError("investor_countries", "a foreign-invested enterprise names its investor countries")
+                field_error("investor_countries", "a foreign-invested enterprise names its investor countries")
             )
         if not self.foreign_invested and self.investor_countries:
-            errors.append(FieldError("foreign_invested", "investor countries are given but foreign_invested is false"))
+            errors.append(field_error("foreign_invested", "investor countries are given but foreign_invested is false"))
         if self.registered_capital is not None:
             if self.registered_capital < 0:
-                errors.append(FieldError("registered_capital", "must not be negative"))
+                errors.append(field_error("registered_capital", "must not be negative"))
             if self.capital_currency is None:
-                errors.append(FieldError("capital_currency", "registered capital needs its ISO 4217 currency"))
+                errors.append(field_error("capital_currency", "registered capital needs its ISO 4217 currency"))
         if self.capital_currency is not None and not is_currency(self.capital_currency):
-            errors.append(FieldError("capital_currency", f"{self.capital_currency!r} is not an ISO 4217 currency"))
+            errors.append(
+                field_error("capital_currency", "%(code)r is not an ISO 4217 currency", code=self.capital_currency)
+            )
         return errors
 
     @property
@@ -185,7 +197,7 @@ class Enterprise:
         if target not in TRANSITIONS[self.status]:
             raise IllegalTransition("enterprise", self.status.value, target.value)
         if not reason.strip():
-            raise ValidationFailed(FieldError("reason", "a reason is required to change an enterprise's status"))
+            raise ValidationFailed(field_error("reason", "a reason is required to change an enterprise's status"))
         self.status = target
         self.status_reason = reason
         self.version += 1

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from silkport.shared.actor import ENTERPRISE_BOUND, OFFICE_BOUND, Actor, Role
 from silkport.shared.errors import FieldError, ValidationFailed
+from silkport.shared.text import field_error
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 10
@@ -42,9 +43,9 @@ class User:
     ) -> User:
         errors = binding_problems(role, enterprise_id, office_code)
         if not USERNAME_RE.match(username):
-            errors.append(FieldError("username", "3-64 lower-case letters, digits, '.', '_' or '-'"))
+            errors.append(field_error("username", "3-64 lower-case letters, digits, '.', '_' or '-'"))
         if len(password) < MIN_PASSWORD:
-            errors.append(FieldError("password", f"at least {MIN_PASSWORD} characters"))
+            errors.append(field_error("password", "at least %(n)s characters", n=MIN_PASSWORD))
         if errors:
             raise ValidationFailed(errors)
         return cls(
@@ -60,7 +61,11 @@ class User:
     def choose_locale(self, locale: str) -> None:
         if locale not in LOCALES:
             known = ", ".join(LOCALES)
-            raise ValidationFailed(FieldError("locale", f"{locale!r} is not a language of the web UI ({known})"))
+            raise ValidationFailed(
+                field_error(
+                    "locale", "%(locale)r is not a language of the web UI (%(known)s)", locale=locale, known=known
+                )
+            )
         self.locale = locale
 
     def as_actor(self) -> Actor:
@@ -80,7 +85,7 @@ def binding_problems(role: Role, enterprise_id: str | None, office_code: str | N
     if role not in ENTERPRISE_BOUND and enterprise_id:
         errors.append(FieldError("enterprise", f"a {role.label.lower()} user is not bound to an enterprise"))
     if role in OFFICE_BOUND and not office_code:
-        errors.append(FieldError("office", "a customs officer is bound to one office"))
+        errors.append(field_error("office", "a customs officer is bound to one office"))
     if role not in OFFICE_BOUND and role is not Role.CUSTOMS_SUPERVISOR and office_code:
         errors.append(FieldError("office", f"a {role.label.lower()} user is not bound to an office"))
     return errors
