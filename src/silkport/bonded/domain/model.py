@@ -31,6 +31,7 @@ from enum import StrEnum
 
 from silkport.shared.errors import Conflict, FieldError, IllegalTransition, ValidationFailed
 from silkport.shared.money import to_decimal
+from silkport.shared.text import field_error
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -138,11 +139,18 @@ def quantity(value: object, field: str = "quantity", *, positive: bool = True) -
         raise ValidationFailed(FieldError(field, str(exc))) from exc
     exponent = q.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -QUANTITY_PLACES and q != q.quantize(Decimal("0.001")):
-        raise ValidationFailed(FieldError(field, f"{q} has more than {QUANTITY_PLACES} decimals"))
+        raise ValidationFailed(
+            field_error(
+                field,
+                "%(quantity)s has more than %(QUANTITY_PLACES)s decimals",
+                quantity=q,
+                QUANTITY_PLACES=QUANTITY_PLACES,
+            )
+        )
     if positive and q <= 0:
-        raise ValidationFailed(FieldError(field, f"{q} must be greater than zero"))
+        raise ValidationFailed(field_error(field, "%(quantity)s must be greater than zero", quantity=q))
     if abs(q) >= Decimal("1e16"):
-        raise ValidationFailed(FieldError(field, f"{q} is out of range"))
+        raise ValidationFailed(field_error(field, "%(quantity)s is out of range", quantity=q))
     return q.quantize(Decimal("0.001"))
 
 
@@ -152,7 +160,7 @@ def percent(value: object, field: str) -> Decimal:
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(FieldError(field, str(exc))) from exc
     if not ZERO <= p <= HUNDRED:
-        raise ValidationFailed(FieldError(field, f"{p} must be between 0 and 100"))
+        raise ValidationFailed(field_error(field, "%(percent)s must be between 0 and 100", percent=p))
     return p
 
 
@@ -238,30 +246,41 @@ def check_movement(
 ) -> None:
     """Every rule of one movement: real accounts and lots, balanced per lot, exits declared or approved."""
     if not postings:
-        raise ValidationFailed(FieldError("postings", "a movement needs at least one transfer"))
+        raise ValidationFailed(field_error("postings", "a movement needs at least one transfer"))
     per_lot: dict[str, Decimal] = defaultdict(Decimal)
     for i, p in enumerate(postings):
         if p.account_id not in accounts:
-            raise ValidationFailed(FieldError(f"postings[{i}].account", f"unknown account {p.account_id!r}"))
+            raise ValidationFailed(
+                field_error(f"postings[{i}].account", "unknown account %(account_id)r", account_id=p.account_id)
+            )
         lot = lots.get(p.lot_id)
         if lot is None:
-            raise ValidationFailed(FieldError(f"postings[{i}].lot", f"unknown lot {p.lot_id!r}"))
+            raise ValidationFailed(field_error(f"postings[{i}].lot", "unknown lot %(lot_id)r", lot_id=p.lot_id))
         if p.quantity == 0:
-            raise ValidationFailed(FieldError(f"postings[{i}].quantity", "is zero"))
+            raise ValidationFailed(field_error(f"postings[{i}].quantity", "is zero"))
         per_lot[p.lot_id] += p.quantity
         kind = accounts[p.account_id].kind
         if p.quantity > 0 and lot.status is CustomsStatus.BONDED:
             lot.check_may_enter(kind)
             if kind in NEEDS_DECLARATION and not declaration_ref:
                 raise ValidationFailed(
-                    FieldError("declaration", f"bonded goods leave bond to {kind.value} only under a declaration")
+                    field_error(
+                        "declaration", "bonded goods leave bond to %(kind)s only under a declaration", kind=kind.value
+                    )
                 )
             if kind in NEEDS_APPROVAL and not approval_ref:
-                raise ValidationFailed(FieldError("approval", f"a {kind.value} of bonded goods needs an approval"))
+                raise ValidationFailed(
+                    field_error("approval", "a %(kind)s of bonded goods needs an approval", kind=kind.value)
+                )
     unbalanced = {lot: total for lot, total in per_lot.items() if total != 0}
     if unbalanced:
         raise ValidationFailed(
-            FieldError("postings", f"postings do not balance for lots {sorted(unbalanced)}: {unbalanced}")
+            field_error(
+                "postings",
+                "postings do not balance for lots %(unbalanced)s: %(unbalanced2)s",
+                unbalanced=sorted(unbalanced),
+                unbalanced2=unbalanced,
+            )
         )
 
 
@@ -335,7 +354,13 @@ def split_consumption(
     standard = (output * input_per_output).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
     if used < standard:
         raise ValidationFailed(
-            FieldError("inputs", f"{used} of input cannot give {output} of output at {input_per_output} per unit")
+            field_error(
+                "inputs",
+                "%(used)s of input cannot give %(output)s of output at %(input_per_output)s per unit",
+                used=used,
+                output=output,
+                input_per_output=input_per_output,
+            )
         )
     allowed = (standard * allowed_loss_pct / HUNDRED).quantize(Decimal("0.001"), rounding=ROUND_HALF_UP)
     extra = used - standard
@@ -592,7 +617,7 @@ def check_declaration(
     """The declaration exists, is the owner's, of the right type for the purpose, cleared by customs, and
     declares every HS subheading the movement carries."""
     if facts is None:
-        raise ValidationFailed(FieldError(field, "no such declaration in clearance"))
+        raise ValidationFailed(field_error(field, "no such declaration in clearance"))
     problems = []
     if facts.declarant_id != owner_id:
         problems.append("was lodged by another enterprise")
@@ -626,10 +651,18 @@ def volume_correction_factor(density_15c: Decimal, temperature_c: Decimal) -> De
     low, high = JET_DENSITY_RANGE
     if not low <= density_15c <= high:
         raise ValidationFailed(
-            FieldError("density_15c", f"{density_15c} kg/m3 is outside the jet fuel group ({low}-{high})")
+            field_error(
+                "density_15c",
+                "%(density_15c)s kg/m3 is outside the jet fuel group (%(low)s-%(high)s)",
+                density_15c=density_15c,
+                low=low,
+                high=high,
+            )
         )
     if not Decimal(-50) <= temperature_c <= Decimal(60):
-        raise ValidationFailed(FieldError("temperature_c", f"{temperature_c} degC is outside -50..60"))
+        raise ValidationFailed(
+            field_error("temperature_c", "%(temperature_c)s degC is outside -50..60", temperature_c=temperature_c)
+        )
     with localcontext(_VCF_CONTEXT):
         alpha = JET_K0 / (density_15c * density_15c)
         dt = temperature_c - 15

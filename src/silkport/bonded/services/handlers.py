@@ -58,6 +58,7 @@ from silkport.shared.actor import Actor, Role
 from silkport.shared.codes import is_country, is_currency
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.money import to_decimal
+from silkport.shared.text import field_error
 
 #: who moves bonded stock (their own enterprise's only)
 OPERATORS = frozenset({Role.WAREHOUSE_KEEPER, Role.AIRLINE, Role.ADMIN})
@@ -155,7 +156,7 @@ def _owner(actor: Actor, stated: str | None) -> str:
         assert actor.enterprise_id is not None
         return actor.enterprise_id
     if not stated:
-        raise ValidationFailed(FieldError("owner", "zone staff must name the enterprise (owner)"))
+        raise ValidationFailed(field_error("owner", "zone staff must name the enterprise (owner)"))
     return stated
 
 
@@ -178,19 +179,23 @@ def _lot_for(uow: BondedUnitOfWork, actor: Actor, lot_id: str) -> Lot:
 def _site(config: BondedConfig, value: str, name: str = "site") -> str:
     site = value.strip().upper()
     if not _SITE.match(site):
-        raise ValidationFailed(FieldError(name, f"{value!r} is not a site code (PORT or PORT/BIN, e.g. URC-AIR/T1)"))
+        raise ValidationFailed(
+            field_error(name, "%(value)r is not a site code (PORT or PORT/BIN, e.g. URC-AIR/T1)", value=value)
+        )
     if site.split("/")[0] not in config.sites:
-        raise ValidationFailed(FieldError(name, f"{site.split('/')[0]!r} is not a port of the zone"))
+        raise ValidationFailed(field_error(name, "%(site)r is not a port of the zone", site=site.split("/")[0]))
     return site
 
 
 def _ref(value: str | None, name: str, *, required: bool = True) -> str | None:
     if value is None or not value.strip():
         if required:
-            raise ValidationFailed(FieldError(name, "is required"))
+            raise ValidationFailed(field_error(name, "is required"))
         return None
     if not _REF.match(value.strip()):
-        raise ValidationFailed(FieldError(name, f"{value!r} is not a reference (3-64 letters, digits, :/._-)"))
+        raise ValidationFailed(
+            field_error(name, "%(value)r is not a reference (3-64 letters, digits, :/._-)", value=value)
+        )
     return value.strip()
 
 
@@ -198,14 +203,27 @@ def _qty(config: BondedConfig, value: object, unit: str, name: str) -> Decimal:
     q = quantity(value, name)
     places = config.units.get(unit, 3)
     if q != q.quantize(Decimal(1).scaleb(-places)):
-        raise ValidationFailed(FieldError(name, f"{q} {unit}: a quantity in {unit} has at most {places} decimals"))
+        raise ValidationFailed(
+            field_error(
+                name,
+                "%(quantity)s %(unit)s: a quantity in %(unit)s has at most %(places)s decimals",
+                quantity=q,
+                unit=unit,
+                places=places,
+            )
+        )
     return q
 
 
 def _unit(config: BondedConfig, value: str) -> str:
     if value not in config.units:
         raise ValidationFailed(
-            FieldError("unit", f"{value!r} is not a UN/ECE Rec. 20 unit the ledger takes: {sorted(config.units)}")
+            field_error(
+                "unit",
+                "%(value)r is not a UN/ECE Rec. 20 unit the ledger takes: %(units)s",
+                value=value,
+                units=sorted(config.units),
+            )
         )
     return value
 
@@ -216,7 +234,9 @@ def _amount(value: object, name: str) -> Decimal:
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(FieldError(name, str(exc))) from exc
     if amount < 0 or amount != amount.quantize(Decimal("0.01")) or amount >= Decimal("1e17"):
-        raise ValidationFailed(FieldError(name, f"{amount} must be a non-negative amount with at most 2 decimals"))
+        raise ValidationFailed(
+            field_error(name, "%(amount)s must be a non-negative amount with at most 2 decimals", amount=amount)
+        )
     return amount
 
 
@@ -355,13 +375,13 @@ def _pick(
 ) -> list[tuple[Lot, Decimal]]:
     """The lots and quantities a command takes; FIFO considers only ``categories`` when given."""
     if pick.lots and pick.quantity is not None:
-        raise ValidationFailed(FieldError("quantity", "name lots or give a quantity to take FIFO, not both"))
+        raise ValidationFailed(field_error("quantity", "name lots or give a quantity to take FIFO, not both"))
     if pick.lots:
         chosen: list[tuple[Lot, Decimal]] = []
         seen: set[str] = set()
         for i, (lot_id, q) in enumerate(pick.lots):
             if lot_id in seen:
-                raise ValidationFailed(FieldError(f"lots[{i}].lot", f"lot {lot_id} is named twice"))
+                raise ValidationFailed(field_error(f"lots[{i}].lot", "lot %(lot_id)s is named twice", lot_id=lot_id))
             seen.add(lot_id)
             lot = uow.bonded.lot(lot_id)
             if lot is None or not actor.sees_enterprise(lot.owner_id) or lot.owner_id != account.owner_id:
@@ -369,7 +389,7 @@ def _pick(
             chosen.append((lot, q))
         return chosen
     if pick.quantity is None:
-        raise ValidationFailed(FieldError("quantity", "name lots or give a quantity to take FIFO"))
+        raise ValidationFailed(field_error("quantity", "name lots or give a quantity to take FIFO"))
     available = uow.bonded.available(account.id)
     if pick.hs_code is not None or categories is not None:
         lots = uow.bonded.lots(a.lot_id for a in available)
@@ -383,7 +403,9 @@ def _pick(
     lots = uow.bonded.lots(lot for lot, _ in picks)
     units = {lots[lot].unit for lot, _ in picks}
     if len(units) > 1:
-        raise ValidationFailed(FieldError("quantity", f"FIFO would mix units {sorted(units)}: name an HS code or lots"))
+        raise ValidationFailed(
+            field_error("quantity", "FIFO would mix units %(units)s: name an HS code or lots", units=sorted(units))
+        )
     return [(lots[lot], q) for lot, q in picks]
 
 
@@ -438,17 +460,17 @@ def admit(
     unit = _unit(config, cmd.unit)
     errors: list[FieldError] = []
     if not _HS.match(cmd.hs_code):
-        errors.append(FieldError("hs_code", f"{cmd.hs_code!r} is not an HS code of 6, 8 or 10 digits"))
+        errors.append(field_error("hs_code", "%(hs_code)r is not an HS code of 6, 8 or 10 digits", hs_code=cmd.hs_code))
     if not is_country(cmd.origin):
-        errors.append(FieldError("origin", f"{cmd.origin!r} is not an ISO 3166 country code"))
+        errors.append(field_error("origin", "%(origin)r is not an ISO 3166 country code", origin=cmd.origin))
     if not is_currency(cmd.currency):
-        errors.append(FieldError("currency", f"{cmd.currency!r} is not an ISO 4217 currency code"))
+        errors.append(field_error("currency", "%(currency)r is not an ISO 4217 currency code", currency=cmd.currency))
     if not cmd.description.strip():
-        errors.append(FieldError("description", "is empty"))
+        errors.append(field_error("description", "is empty"))
     if cmd.category is Category.REMOVED_PART:
-        errors.append(FieldError("category", "removed parts come from a work order, not an admission"))
+        errors.append(field_error("category", "removed parts come from a work order, not an admission"))
     if cmd.storage_days is not None and not 1 <= cmd.storage_days <= 3650:
-        errors.append(FieldError("storage_days", "must be between 1 and 3650"))
+        errors.append(field_error("storage_days", "must be between 1 and 3650"))
     if errors:
         raise ValidationFailed(errors)
     q = _qty(config, cmd.quantity, unit, "quantity")
@@ -538,11 +560,18 @@ def handle(
     owner = _owner(actor, cmd.owner)
     site = _site(config, cmd.site)
     if cmd.operation not in HANDLING_OPERATIONS:
-        raise ValidationFailed(FieldError("operation", f"{cmd.operation!r} is not one of {HANDLING_OPERATIONS}"))
+        raise ValidationFailed(
+            field_error(
+                "operation",
+                "%(operation)r is not one of %(HANDLING_OPERATIONS)s",
+                operation=cmd.operation,
+                HANDLING_OPERATIONS=HANDLING_OPERATIONS,
+            )
+        )
     if not cmd.inputs:
-        raise ValidationFailed(FieldError("inputs", "name at least one input lot"))
+        raise ValidationFailed(field_error("inputs", "name at least one input lot"))
     if not cmd.outputs:
-        raise ValidationFailed(FieldError("outputs", "give at least one output"))
+        raise ValidationFailed(field_error("outputs", "give at least one output"))
     created: list[str] = []
 
     def work(uow: BondedUnitOfWork) -> Movement:
@@ -556,18 +585,18 @@ def handle(
             inputs.append((lot, _qty(config, raw, lot.unit, f"inputs[{i}].quantity")))
         first = inputs[0][0]
         if len({lot.id for lot, _ in inputs}) != len(inputs):
-            raise ValidationFailed(FieldError("inputs", "a lot is named twice"))
+            raise ValidationFailed(field_error("inputs", "a lot is named twice"))
         if len({lot.status for lot, _ in inputs}) > 1:
-            raise ValidationFailed(FieldError("inputs", "inputs of different customs status cannot be mixed"))
+            raise ValidationFailed(field_error("inputs", "inputs of different customs status cannot be mixed"))
         if len({lot.unit for lot, _ in inputs}) > 1:
-            raise ValidationFailed(FieldError("inputs", "inputs in different units cannot be handled together"))
+            raise ValidationFailed(field_error("inputs", "inputs in different units cannot be handled together"))
         used = sum((q for _, q in inputs), ZERO)
         outputs: list[tuple[HandlingOutput, str, str, Decimal]] = []
         for i, out in enumerate(cmd.outputs):
             unit = _unit(config, out.unit) if out.unit else first.unit
             hs = out.hs_code or first.hs_code
             if not _HS.match(hs):
-                raise ValidationFailed(FieldError(f"outputs[{i}].hs_code", f"{hs!r} is not an HS code"))
+                raise ValidationFailed(field_error(f"outputs[{i}].hs_code", "%(hs)r is not an HS code", hs=hs))
             outputs.append((out, unit, hs, _qty(config, out.quantity, unit, f"outputs[{i}].quantity")))
         produced = sum((q for _, _, _, q in outputs), ZERO)
         norm: dict[str, Any] | None = None
@@ -583,10 +612,10 @@ def handle(
                 hs != first.hs_code for _, _, hs, _ in outputs
             ):
                 raise ValidationFailed(
-                    FieldError("norm_id", "a change of HS code or unit needs a registered unit consumption")
+                    field_error("norm_id", "a change of HS code or unit needs a registered unit consumption")
                 )
             if len({lot.hs_code for lot, _ in inputs}) > 1:
-                raise ValidationFailed(FieldError("inputs", "inputs of different HS codes need a norm"))
+                raise ValidationFailed(field_error("inputs", "inputs of different HS codes need a norm"))
             split = split_consumption(used, produced, Decimal(1), ZERO)
         transform = _contra(uow, AccountKind.TRANSFORM, owner)
         postings: list[Posting] = []
@@ -718,7 +747,7 @@ def transfer_stock(
     source_site = _site(config, cmd.from_site, "from_site")
     target_site = _site(config, cmd.to_site, "to_site")
     if source_site == target_site:
-        raise ValidationFailed(FieldError("to_site", "is the same site"))
+        raise ValidationFailed(field_error("to_site", "is the same site"))
 
     def work(uow: BondedUnitOfWork) -> Movement:
         source = _stock_account(uow, owner, source_site)
@@ -743,7 +772,7 @@ def _checked_pick(config: BondedConfig, uow: BondedUnitOfWork, pick: Pick) -> Pi
     lots = tuple((lot_id, quantity(q, f"lots[{i}].quantity")) for i, (lot_id, q) in enumerate(pick.lots))
     q = quantity(pick.quantity, "quantity") if pick.quantity is not None else None
     if pick.hs_code is not None and not _HS.match(pick.hs_code):
-        raise ValidationFailed(FieldError("hs_code", f"{pick.hs_code!r} is not an HS code"))
+        raise ValidationFailed(field_error("hs_code", "%(hs_code)r is not an HS code", hs_code=pick.hs_code))
     return Pick(lots, q, pick.hs_code)
 
 
@@ -770,7 +799,7 @@ def withdraw(
         "home_consumption": (MovementKind.WITHDRAWAL_CONSUMPTION, AccountKind.CONSUMPTION),
     }
     if cmd.purpose not in kinds:
-        raise ValidationFailed(FieldError("purpose", "must be re_export or home_consumption"))
+        raise ValidationFailed(field_error("purpose", "must be re_export or home_consumption"))
     kind, sink_kind = kinds[cmd.purpose]
 
     def work(uow: BondedUnitOfWork) -> Movement:
@@ -852,7 +881,7 @@ def report_loss(
     require(actor, OPERATORS, "report a loss")
     site = _site(config, site)
     if not reason.strip():
-        raise ValidationFailed(FieldError("reason", "is empty"))
+        raise ValidationFailed(field_error("reason", "is empty"))
     with uow_factory() as uow:
         lot = _lot_for(uow, actor, lot_id)
         q = _qty(config, quantity_, lot.unit, "quantity")
@@ -962,13 +991,15 @@ def register_norm(
     """Customs registers a unit consumption: input per unit of output and the allowed process loss."""
     require(actor, CUSTOMS, "register unit consumption norms")
     if not name.strip():
-        raise ValidationFailed(FieldError("name", "is empty"))
+        raise ValidationFailed(field_error("name", "is empty"))
     try:
         ratio = to_decimal(input_per_output, "input_per_output")
     except (TypeError, ValueError) as exc:
         raise ValidationFailed(FieldError("input_per_output", str(exc))) from exc
     if ratio <= 0 or ratio != ratio.quantize(Decimal("0.000001")) or ratio >= 10**12:
-        raise ValidationFailed(FieldError("input_per_output", f"{ratio} must be > 0 with at most 6 decimals"))
+        raise ValidationFailed(
+            field_error("input_per_output", "%(ratio)s must be > 0 with at most 6 decimals", ratio=ratio)
+        )
     loss = percent(allowed_loss_pct, "allowed_loss_pct")
     with uow_factory() as uow:
         norm = uow.bonded.add_record(
@@ -1014,9 +1045,9 @@ def stocktake(
     owner_id = _owner(actor, owner)
     site = _site(config, site)
     if key is not None and not _STOCKTAKE_KEY.match(key):
-        raise ValidationFailed(FieldError("key", "a stocktake key is 32 lower-case hexadecimal digits"))
+        raise ValidationFailed(field_error("key", "a stocktake key is 32 lower-case hexadecimal digits"))
     if not counts:
-        raise ValidationFailed(FieldError("counts", "count at least one lot"))
+        raise ValidationFailed(field_error("counts", "count at least one lot"))
     with uow_factory() as uow:
         if key is not None:
             uow.bonded.lock_declaration(f"stocktake:{key}")  # a concurrent repeat waits, then finds this one
@@ -1035,16 +1066,18 @@ def stocktake(
             if lot is None or lot.owner_id != owner_id:
                 raise NotFound(f"lot {lot_id} not found")
             if lot_id in seen:
-                raise ValidationFailed(FieldError(f"counts[{i}].lot", "counted twice"))
+                raise ValidationFailed(field_error(f"counts[{i}].lot", "counted twice"))
             seen.add(lot_id)
             if uow.bonded.records("count", account_id=stock.id, lot_id=lot_id, status=CountStatus.OPEN.value):
                 # a second discrepancy from the same book would be adjusted twice: customs decides the first one
                 raise ValidationFailed(
-                    FieldError(f"counts[{i}].lot", f"lot {lot_id} has a count awaiting the customs decision")
+                    field_error(
+                        f"counts[{i}].lot", "lot %(lot_id)s has a count awaiting the customs decision", lot_id=lot_id
+                    )
                 )
             counted = quantity(raw, f"counts[{i}].counted", positive=False)
             if counted < 0:
-                raise ValidationFailed(FieldError(f"counts[{i}].counted", "is negative"))
+                raise ValidationFailed(field_error(f"counts[{i}].counted", "is negative"))
             book = uow.bonded.balance(stock.id, lot_id)
             status = CountStatus.AGREED if counted == book else CountStatus.OPEN
             row = uow.bonded.add_record(
@@ -1088,7 +1121,7 @@ def decide_count(
     require(actor, CUSTOMS, "decide stocktake discrepancies")
     targets = {"write_off": CountStatus.WRITTEN_OFF, "correction": CountStatus.CORRECTED}
     if decision not in targets:
-        raise ValidationFailed(FieldError("decision", "must be write_off or correction"))
+        raise ValidationFailed(field_error("decision", "must be write_off or correction"))
     with uow_factory() as uow:
         count = uow.bonded.record("count", count_id, lock=True)
         if count is None:
@@ -1099,7 +1132,7 @@ def decide_count(
         assert lot is not None
         difference = Decimal(count["counted"]) - Decimal(count["book"])
         if target is CountStatus.WRITTEN_OFF and difference > 0:
-            raise ValidationFailed(FieldError("decision", "a count above the book is corrected, not written off"))
+            raise ValidationFailed(field_error("decision", "a count above the book is corrected, not written off"))
         owner = lot.owner_id
         stock = count["account_id"]
         quote = None
@@ -1197,7 +1230,7 @@ def alerts(
 def close_alert(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, alert_id: str, note: str) -> dict[str, Any]:
     require(actor, CUSTOMS, "close shortage alerts")
     if not note.strip():
-        raise ValidationFailed(FieldError("note", "say what customs decided"))
+        raise ValidationFailed(field_error("note", "say what customs decided"))
     with uow_factory() as uow:
         alert = uow.bonded.record("alert", alert_id, lock=True)
         if alert is None:
@@ -1236,9 +1269,15 @@ def open_work_order(
     owner_id = _owner(actor, owner)
     registration = aircraft_registration.strip().upper()
     if not _REGISTRATION.match(registration):
-        raise ValidationFailed(FieldError("aircraft_registration", f"{aircraft_registration!r} is not a registration"))
+        raise ValidationFailed(
+            field_error(
+                "aircraft_registration",
+                "%(aircraft_registration)r is not a registration",
+                aircraft_registration=aircraft_registration,
+            )
+        )
     if not description.strip():
-        raise ValidationFailed(FieldError("description", "is empty"))
+        raise ValidationFailed(field_error("description", "is empty"))
     with uow_factory() as uow:
         wo_id = new_id()
         account = uow.bonded.ensure_account(
@@ -1317,7 +1356,11 @@ def draw_parts(
         drawable = frozenset({Category.GOODS, Category.REPAIR_MATERIAL, Category.REPAIRED})
         for lot, q in _pick(uow, actor, stock, _checked_pick(config, uow, pick), drawable):
             if lot.category in NEVER_DOMESTIC or lot.category is Category.AWAITING_REPAIR:
-                raise ValidationFailed(FieldError("lots", f"lot {lot.id} ({lot.category.value}) is not a part to fit"))
+                raise ValidationFailed(
+                    field_error(
+                        "lots", "lot %(id)s (%(category)s) is not a part to fit", id=lot.id, category=lot.category.value
+                    )
+                )
             postings += transfer(stock.id, wo["account_id"], lot.id, q)
         return post(uow, actor, MovementKind.WORK_ORDER_DRAW, owner, postings, key=key, details={"work_order": wo_id})
 
@@ -1351,7 +1394,7 @@ def fit_parts(
         quotes: dict[str, DutyQuote] = {}
         checked = _checked_pick(config, uow, Pick(tuple(lots)))
         if not checked.lots:
-            raise ValidationFailed(FieldError("lots", "name the parts fitted"))
+            raise ValidationFailed(field_error("lots", "name the parts fitted"))
         picked = _pick(uow, actor, account, checked)
         bonded = [(lot.hs_code, lot.unit, q) for lot, q in picked if lot.status is CustomsStatus.BONDED]
         if bonded:
@@ -1404,13 +1447,13 @@ def remove_part(
     site = _site(config, site)
     errors = []
     if not _HS.match(hs_code):
-        errors.append(FieldError("hs_code", f"{hs_code!r} is not an HS code"))
+        errors.append(field_error("hs_code", "%(hs_code)r is not an HS code", hs_code=hs_code))
     if not is_country(origin):
-        errors.append(FieldError("origin", f"{origin!r} is not an ISO 3166 country code"))
+        errors.append(field_error("origin", "%(origin)r is not an ISO 3166 country code", origin=origin))
     if not is_currency(currency):
-        errors.append(FieldError("currency", f"{currency!r} is not an ISO 4217 currency code"))
+        errors.append(field_error("currency", "%(currency)r is not an ISO 4217 currency code", currency=currency))
     if not description.strip():
-        errors.append(FieldError("description", "is empty"))
+        errors.append(field_error("description", "is empty"))
     if errors:
         raise ValidationFailed(errors)
     amount = _amount(value, "value")
@@ -1565,15 +1608,31 @@ def uplift(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, config: Bo
     errors = []
     flight = cmd.flight_number.strip().upper().replace(" ", "")
     if not _FLIGHT.match(flight):
-        errors.append(FieldError("flight_number", f"{cmd.flight_number!r} is not a flight number (e.g. CZ6007)"))
+        errors.append(
+            field_error(
+                "flight_number",
+                "%(flight_number)r is not a flight number (e.g. CZ6007)",
+                flight_number=cmd.flight_number,
+            )
+        )
     registration = cmd.aircraft_registration.strip().upper()
     if not _REGISTRATION.match(registration):
-        errors.append(FieldError("aircraft_registration", f"{cmd.aircraft_registration!r} is not a registration"))
+        errors.append(
+            field_error(
+                "aircraft_registration",
+                "%(aircraft_registration)r is not a registration",
+                aircraft_registration=cmd.aircraft_registration,
+            )
+        )
     airport = cmd.next_airport.strip().upper()
     if not _LOCODE.match(airport) or not is_country(airport[:2]):
-        errors.append(FieldError("next_airport", f"{cmd.next_airport!r} is not a UN/LOCODE (e.g. KZALA)"))
+        errors.append(
+            field_error(
+                "next_airport", "%(next_airport)r is not a UN/LOCODE (e.g. KZALA)", next_airport=cmd.next_airport
+            )
+        )
     if not cmd.airline_id.strip():
-        errors.append(FieldError("airline_id", "is required"))
+        errors.append(field_error("airline_id", "is required"))
     density = _density(cmd.density_15c, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -1590,7 +1649,9 @@ def uplift(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, config: Bo
         quotes: dict[str, DutyQuote] = {}
         for lot, taken in picks:
             if lot.category is not Category.FUEL:
-                raise ValidationFailed(FieldError("tank", f"{tank} holds lot {lot.id}, which is not fuel"))
+                raise ValidationFailed(
+                    field_error("tank", "%(tank)s holds lot %(id)s, which is not fuel", tank=tank, id=lot.id)
+                )
             postings += transfer(stock.id, sink.id, lot.id, taken)
             if not international and lot.status is CustomsStatus.BONDED:
                 quotes[lot.id] = _quote(config, lot, taken, _day(uow.clock.now()))
@@ -1646,7 +1707,15 @@ def _density(value: object | None, errors: list[FieldError]) -> Decimal | None:
         return None
     low, high = JET_DENSITY_RANGE
     if not low <= density <= high:
-        errors.append(FieldError("density_15c", f"{density} kg/m3 is outside the jet fuel group ({low}-{high})"))
+        errors.append(
+            field_error(
+                "density_15c",
+                "%(density)s kg/m3 is outside the jet fuel group (%(low)s-%(high)s)",
+                density=density,
+                low=low,
+                high=high,
+            )
+        )
         return None
     return density
 
@@ -1660,7 +1729,7 @@ def _month(value: str) -> tuple[datetime, datetime]:
     try:
         start = datetime.strptime(value, "%Y-%m").replace(tzinfo=UTC)
     except ValueError as exc:
-        raise ValidationFailed(FieldError("month", f"{value!r} is not a month YYYY-MM")) from exc
+        raise ValidationFailed(field_error("month", "%(value)r is not a month YYYY-MM", value=value)) from exc
     end = (start + timedelta(days=32)).replace(day=1)
     return start, end
 
@@ -1760,14 +1829,14 @@ def fuel_reading(
     owner_id = _owner(actor, owner)
     tank = _site(config, tank, "tank")
     if method not in ("dip", "meter"):
-        raise ValidationFailed(FieldError("method", "must be dip or meter"))
+        raise ValidationFailed(field_error("method", "must be dip or meter"))
     m = quantity(measured, "measured", positive=False)
     if m < 0:
-        raise ValidationFailed(FieldError("measured", "is negative"))
+        raise ValidationFailed(field_error("measured", "is negative"))
     tolerance = percent(tolerance_pct if tolerance_pct is not None else config.fuel_tolerance_pct, "tolerance_pct")
     with uow_factory() as uow:
         if day > _day(uow.clock.now()):
-            raise ValidationFailed(FieldError("day", "is in the future"))
+            raise ValidationFailed(field_error("day", "is in the future"))
         stock = _stock_account(uow, owner_id, tank)
         if uow.bonded.records("reading", account_id=stock.id, day=day):
             raise Conflict(f"{tank} already has a reading for {day.isoformat()}")
@@ -1858,7 +1927,7 @@ def list_movements(
 
 def _period(start: date, end: date) -> tuple[datetime, datetime]:
     if end < start:
-        raise ValidationFailed(FieldError("to", "is before from"))
+        raise ValidationFailed(field_error("to", "is before from"))
     return datetime.combine(start, time(), UTC), datetime.combine(end + timedelta(days=1), time(), UTC)
 
 
@@ -1980,7 +2049,9 @@ def stock(uow: BondedUnitOfWork, actor: Actor, group_by: Sequence[str]) -> list[
     owner = visible_owner(actor)
     for g in group_by:
         if g not in STOCK_GROUPS:
-            raise ValidationFailed(FieldError("group_by", f"{g!r} is not one of {STOCK_GROUPS}"))
+            raise ValidationFailed(
+                field_error("group_by", "%(g)r is not one of %(STOCK_GROUPS)s", g=g, STOCK_GROUPS=STOCK_GROUPS)
+            )
     with uow:
         out: dict[tuple[str, ...], StockLine] = {}
         for account, lot, q in uow.bonded.balances(owner):

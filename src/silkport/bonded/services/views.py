@@ -39,7 +39,8 @@ from silkport.bonded.services.handlers import (
 )
 from silkport.bonded.services.ports import BondedUnitOfWork
 from silkport.shared.actor import Actor
-from silkport.shared.errors import DomainError, FieldError, NotFound, ValidationFailed
+from silkport.shared.errors import DomainError, NotFound, ValidationFailed
+from silkport.shared.text import field_error
 
 #: at most this many movements are read for one ledger page (narrow the period for more)
 LEDGER_LIMIT = 2000
@@ -192,9 +193,9 @@ def period(start: date | None, end: date | None, today: date, last: date | None 
     end = end or today
     start = start or end.replace(day=1)
     if end < start:
-        raise ValidationFailed(FieldError("to", "is before from"))
+        raise ValidationFailed(field_error("to", "is before from"))
     if (end - start).days > 3660:
-        raise ValidationFailed(FieldError("from", "a period of at most ten years"))
+        raise ValidationFailed(field_error("from", "a period of at most ten years"))
     return start, end
 
 
@@ -321,7 +322,7 @@ def month_of(value: str, today: date, latest: str | None = None) -> str:
     try:
         return datetime.strptime(value, "%Y-%m").replace(tzinfo=UTC).strftime("%Y-%m")
     except ValueError:
-        raise ValidationFailed(FieldError("month", f"{value!r} is not a month YYYY-MM")) from None
+        raise ValidationFailed(field_error("month", "%(value)r is not a month YYYY-MM", value=value)) from None
 
 
 def uplifts(
@@ -388,7 +389,7 @@ def fuel_tanks(uow: BondedUnitOfWork, actor: Actor, owner: str | None) -> list[t
 def work_orders(uow: BondedUnitOfWork, actor: Actor, status: str = "") -> list[dict[str, Any]]:
     owner = visible_owner(actor)
     if status and status not in {s.value for s in WorkOrderStatus}:
-        raise ValidationFailed(FieldError("status", f"{status!r} is not open or closed"))
+        raise ValidationFailed(field_error("status", "%(status)r is not open or closed", status=status))
     with uow:
         rows = uow.bonded.records("work_order", order_by="opened_at", owner_id=owner, status=status or None)
         return list(reversed(rows))

@@ -329,6 +329,14 @@ async def _error_page(request: Request, status: int, detail: str) -> HTMLRespons
     return render(request, "error.html", context, viewer=viewer, status_code=status)
 
 
+def _readable_detail(exc: DomainError) -> str:
+    """What went wrong, for the error page: a validation failure's field messages in the reader's language (the
+    ones the domain templated; others as written), any other error as the domain wrote it."""
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(f"{e.field}: {i18n.field_message(e)}" for e in exc.errors)
+    return exc.detail
+
+
 class PageRoute(APIRoute):
     """Routes of the web UI: sign-in redirects and friendly HTML errors instead of problem+json."""
 
@@ -342,7 +350,7 @@ class PageRoute(APIRoute):
             except (SignInRequired, AuthenticationFailed):
                 response = _to_login(request)
             except DomainError as exc:
-                response = await _error_page(request, exc.status, exc.detail)
+                response = await _error_page(request, exc.status, _readable_detail(exc))
             except RequestValidationError as exc:
                 detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors())
                 response = await _error_page(request, 400, detail)

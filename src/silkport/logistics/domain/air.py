@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from silkport.logistics.domain.identifiers import awb_problem, normalise_awb
 from silkport.shared.errors import Conflict, FieldError, ValidationFailed
+from silkport.shared.text import field_error
 
 _FLIGHT_RE = re.compile(r"^([A-Z0-9]{2})([0-9]{1,4})([A-Z]?)$")
 _AIRPORT_RE = re.compile(r"^[A-Z]{3}$")
@@ -56,21 +57,31 @@ def new_load(awb: str, pieces: int, gross: Decimal, chargeable: Decimal, prefix:
     if problem:
         errors.append(FieldError(f"{prefix}awb", problem))
     if not 1 <= pieces <= 99999:
-        errors.append(FieldError(f"{prefix}pieces", "between 1 and 99999"))
+        errors.append(field_error(f"{prefix}pieces", "between 1 and 99999"))
     if not Decimal(0) < gross <= MAX_WEIGHT_KG:
-        errors.append(FieldError(f"{prefix}gross_weight_kg", f"more than 0 and at most {MAX_WEIGHT_KG} kg"))
+        errors.append(
+            field_error(
+                f"{prefix}gross_weight_kg", "more than 0 and at most %(MAX_WEIGHT_KG)s kg", MAX_WEIGHT_KG=MAX_WEIGHT_KG
+            )
+        )
     if not Decimal(0) < chargeable <= MAX_WEIGHT_KG:
-        errors.append(FieldError(f"{prefix}chargeable_weight_kg", f"more than 0 and at most {MAX_WEIGHT_KG} kg"))
+        errors.append(
+            field_error(
+                f"{prefix}chargeable_weight_kg",
+                "more than 0 and at most %(MAX_WEIGHT_KG)s kg",
+                MAX_WEIGHT_KG=MAX_WEIGHT_KG,
+            )
+        )
     elif Decimal(0) < gross <= MAX_WEIGHT_KG and chargeable < gross:
         errors.append(
-            FieldError(
+            field_error(
                 f"{prefix}chargeable_weight_kg", "is the greater of gross and volumetric weight: not below gross"
             )
         )
     for name, value in (("gross_weight_kg", gross), ("chargeable_weight_kg", chargeable)):
         exponent = value.as_tuple().exponent
         if isinstance(exponent, int) and exponent < -3:
-            errors.append(FieldError(f"{prefix}{name}", "at most 3 decimals (grams)"))
+            errors.append(field_error(f"{prefix}{name}", "at most 3 decimals (grams)"))
     if errors:
         raise ValidationFailed(errors)
     return AwbLoad(normalise_awb(awb), pieces, gross, chargeable)
@@ -97,9 +108,9 @@ class Flight:
         o, d = origin.strip().upper(), destination.strip().upper()
         for name, code in (("origin", o), ("destination", d)):
             if not _AIRPORT_RE.match(code):
-                errors.append(FieldError(name, f"{code!r} is not an IATA 3-letter airport code"))
+                errors.append(field_error(name, "%(code)r is not an IATA 3-letter airport code", code=code))
         if o == d:
-            errors.append(FieldError("destination", "must differ from the origin"))
+            errors.append(field_error("destination", "must differ from the origin"))
         if errors:
             raise ValidationFailed(errors)
         return Flight(id, enterprise_id, normalise_flight_number(flight_number), flight_date, o, d)

@@ -24,6 +24,7 @@ from enum import StrEnum
 from silkport.logistics.domain import identifiers as ids
 from silkport.shared.codes import is_country, is_locode_shaped, normalise_locode
 from silkport.shared.errors import FieldError, IllegalTransition, ValidationFailed
+from silkport.shared.text import field_error
 
 
 class DocumentKind(StrEnum):
@@ -56,7 +57,12 @@ class TransportDocument:
             kind = DocumentKind(kind)
         except ValueError as exc:
             raise ValidationFailed(
-                FieldError("document.kind", f"{kind!r} is not one of {', '.join(k.value for k in DocumentKind)}")
+                field_error(
+                    "document.kind",
+                    "%(kind)r is not one of %(DocumentKind)s",
+                    kind=kind,
+                    DocumentKind=", ".join(k.value for k in DocumentKind),
+                )
             ) from exc
         normalise, problem = _DOCUMENT_RULES[kind]
         message = problem(number)
@@ -94,26 +100,28 @@ class Leg:
     def problems(self, prefix: str) -> list[FieldError]:
         errors: list[FieldError] = []
         if not self.carrier.strip():
-            errors.append(FieldError(f"{prefix}.carrier", "carrier is required"))
+            errors.append(field_error(f"{prefix}.carrier", "carrier is required"))
         for name in ("origin", "destination"):
             code = getattr(self, name)
             if not is_locode_shaped(code) or normalise_locode(code) != code:
-                errors.append(FieldError(f"{prefix}.{name}", f"{code!r} is not a normalised UN/LOCODE like CNHRS"))
+                errors.append(
+                    field_error(f"{prefix}.{name}", "%(code)r is not a normalised UN/LOCODE like CNHRS", code=code)
+                )
         for name in ("planned_departure", "planned_arrival", "actual_departure", "actual_arrival"):
             if not _aware(getattr(self, name)):
-                errors.append(FieldError(f"{prefix}.{name}", "time must be timezone-aware"))
+                errors.append(field_error(f"{prefix}.{name}", "time must be timezone-aware"))
         if errors:
             return errors
         if self.planned_arrival < self.planned_departure:
-            errors.append(FieldError(f"{prefix}.planned_arrival", "planned arrival is before planned departure"))
+            errors.append(field_error(f"{prefix}.planned_arrival", "planned arrival is before planned departure"))
         if self.actual_arrival is not None and self.actual_departure is None:
-            errors.append(FieldError(f"{prefix}.actual_arrival", "a leg cannot arrive before it has departed"))
+            errors.append(field_error(f"{prefix}.actual_arrival", "a leg cannot arrive before it has departed"))
         if (
             self.actual_arrival is not None
             and self.actual_departure is not None
             and self.actual_arrival < self.actual_departure
         ):
-            errors.append(FieldError(f"{prefix}.actual_arrival", "actual arrival is before actual departure"))
+            errors.append(field_error(f"{prefix}.actual_arrival", "actual arrival is before actual departure"))
         return errors
 
     @property
@@ -223,26 +231,28 @@ class Consignment:
         )
         errors: list[FieldError] = []
         if not id.strip():
-            errors.append(FieldError("id", "id is required"))
+            errors.append(field_error("id", "id is required"))
         for name, party in (("shipper", shipper), ("consignee", consignee)):
             if not party.name.strip():
-                errors.append(FieldError(f"{name}.name", "name is required"))
+                errors.append(field_error(f"{name}.name", "name is required"))
             if not is_country(party.country):
-                errors.append(FieldError(f"{name}.country", f"{party.country!r} is not an ISO 3166 country code"))
+                errors.append(
+                    field_error(f"{name}.country", "%(country)r is not an ISO 3166 country code", country=party.country)
+                )
         if not goods.description.strip():
-            errors.append(FieldError("goods.description", "description is required"))
+            errors.append(field_error("goods.description", "description is required"))
         if goods.packages < 1:
-            errors.append(FieldError("goods.packages", "at least one package"))
+            errors.append(field_error("goods.packages", "at least one package"))
         if not isinstance(goods.gross_mass_kg, Decimal) or not goods.gross_mass_kg.is_finite():
-            errors.append(FieldError("goods.gross_mass_kg", "gross mass must be a finite Decimal"))
+            errors.append(field_error("goods.gross_mass_kg", "gross mass must be a finite Decimal"))
         elif goods.gross_mass_kg <= 0:
-            errors.append(FieldError("goods.gross_mass_kg", "gross mass must be positive"))
+            errors.append(field_error("goods.gross_mass_kg", "gross mass must be positive"))
         if not legs:
-            errors.append(FieldError("legs", "at least one leg"))
+            errors.append(field_error("legs", "at least one leg"))
         for i, leg in enumerate(legs):
             errors.extend(leg.problems(f"legs[{i}]"))
             if leg.actual_departure is not None or leg.actual_arrival is not None:
-                errors.append(FieldError(f"legs[{i}]", "actual times are recorded by milestones, not at booking"))
+                errors.append(field_error(f"legs[{i}]", "actual times are recorded by milestones, not at booking"))
         for i in range(1, len(legs)):
             if legs[i].origin != legs[i - 1].destination:
                 errors.append(
@@ -269,7 +279,7 @@ class Consignment:
     def record(self, milestone: Milestone) -> None:
         """Apply one milestone: update the legs and move the status along a legal edge."""
         if not _aware(milestone.at):
-            raise ValidationFailed(FieldError("at", "time must be timezone-aware"))
+            raise ValidationFailed(field_error("at", "time must be timezone-aware"))
         target = self._target(milestone)
         if target is self.status and milestone.kind in (MilestoneKind.DEPARTED, MilestoneKind.ARRIVED):
             pass  # an intermediate leg moved; still in transit
@@ -293,7 +303,12 @@ class Consignment:
     def _leg_index(self, milestone: Milestone) -> int:
         if milestone.leg is None or not 0 <= milestone.leg < len(self.legs):
             raise ValidationFailed(
-                FieldError("leg", f"{milestone.kind.value} needs a leg between 0 and {len(self.legs) - 1}")
+                field_error(
+                    "leg",
+                    "%(kind)s needs a leg between 0 and %(legs)s",
+                    kind=milestone.kind.value,
+                    legs=len(self.legs) - 1,
+                )
             )
         return milestone.leg
 
@@ -303,21 +318,23 @@ class Consignment:
             i = self._leg_index(milestone)
             leg = self.legs[i]
             if leg.actual_departure is not None:
-                raise ValidationFailed(FieldError("leg", f"leg {i} has already departed"))
+                raise ValidationFailed(field_error("leg", "leg %(i)s has already departed", i=i))
             if i > 0 and self.legs[i - 1].actual_arrival is None:
-                raise ValidationFailed(FieldError("leg", f"leg {i} cannot depart before leg {i - 1} has arrived"))
+                raise ValidationFailed(
+                    field_error("leg", "leg %(i)s cannot depart before leg %(i2)s has arrived", i=i, i2=i - 1)
+                )
             if i > 0 and milestone.at < self._arrival(i - 1):
-                raise ValidationFailed(FieldError("at", f"leg {i} departs before leg {i - 1} arrived"))
+                raise ValidationFailed(field_error("at", "leg %(i)s departs before leg %(i2)s arrived", i=i, i2=i - 1))
             return Status.IN_TRANSIT
         if kind is MilestoneKind.ARRIVED:
             i = self._leg_index(milestone)
             leg = self.legs[i]
             if leg.actual_departure is None:
-                raise ValidationFailed(FieldError("leg", f"leg {i} has not departed"))
+                raise ValidationFailed(field_error("leg", "leg %(i)s has not departed", i=i))
             if leg.actual_arrival is not None:
-                raise ValidationFailed(FieldError("leg", f"leg {i} has already arrived"))
+                raise ValidationFailed(field_error("leg", "leg %(i)s has already arrived", i=i))
             if milestone.at < leg.actual_departure:
-                raise ValidationFailed(FieldError("at", f"leg {i} arrives before it departed"))
+                raise ValidationFailed(field_error("at", "leg %(i)s arrives before it departed", i=i))
             if i == len(self.legs) - 1:
                 return Status.DELIVERED
             return Status.AT_BORDER if leg.ends_at_border else Status.IN_TRANSIT

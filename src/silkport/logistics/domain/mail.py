@@ -27,6 +27,7 @@ from typing import Any
 from silkport.logistics.domain.identifiers import normalise_s10, s10_problem
 from silkport.shared.codes import is_country, is_currency
 from silkport.shared.errors import Conflict, FieldError, ValidationFailed
+from silkport.shared.text import field_error
 
 _IMPC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{4}$")
 MAIL_CATEGORIES = {"A": "priority / airmail", "B": "S.A.L.", "C": "non-priority / surface", "D": "priority by surface"}
@@ -170,19 +171,19 @@ class PostalItem:
 
 def _decimal(raw: object, where: str, errors: list[FieldError]) -> Decimal | None:
     if isinstance(raw, bool) or raw is None or raw == "":
-        errors.append(FieldError(where, "a number is required"))
+        errors.append(field_error(where, "a number is required"))
         return None
     try:
         value = Decimal(str(raw))
     except ArithmeticError:
-        errors.append(FieldError(where, f"{raw!r} is not a number"))
+        errors.append(field_error(where, "%(raw)r is not a number", raw=raw))
         return None
     if not value.is_finite() or value < 0 or value > Decimal("1e9"):
-        errors.append(FieldError(where, "a number between 0 and 1,000,000,000"))
+        errors.append(field_error(where, "a number between 0 and 1,000,000,000"))
         return None
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -3:
-        errors.append(FieldError(where, "at most 3 decimals"))
+        errors.append(field_error(where, "at most 3 decimals"))
         return None
     return value
 
@@ -211,55 +212,63 @@ def parse_item(raw: Mapping[str, Any], prefix: str = "") -> PostalItem:
     for name in ("sender_country", "addressee_country"):
         code = text(name).upper()
         if not is_country(code):
-            errors.append(FieldError(f"{prefix}{name}", f"{code!r} is not an ISO 3166 alpha-2 country code"))
+            errors.append(field_error(f"{prefix}{name}", "%(code)r is not an ISO 3166 alpha-2 country code", code=code))
         countries[name] = code
     category = text("category").lower()
     if category not in {c.value for c in ItemCategory}:
-        errors.append(FieldError(f"{prefix}category", f"one of {', '.join(c.value for c in ItemCategory)}"))
+        errors.append(
+            field_error(
+                f"{prefix}category", "one of %(ItemCategory)s", ItemCategory=", ".join(c.value for c in ItemCategory)
+            )
+        )
     form = text("form").upper()
     if form not in {f.value for f in CustomsForm}:
-        errors.append(FieldError(f"{prefix}form", "CN22 or CN23"))
+        errors.append(field_error(f"{prefix}form", "CN22 or CN23"))
     currency = text("currency").upper()
     if not is_currency(currency):
-        errors.append(FieldError(f"{prefix}currency", f"{currency!r} is not an ISO 4217 currency code"))
+        errors.append(
+            field_error(f"{prefix}currency", "%(currency)r is not an ISO 4217 currency code", currency=currency)
+        )
     gross = _decimal(raw.get("gross_weight_kg"), f"{prefix}gross_weight_kg", errors)
     lines: list[ContentLine] = []
     contents = raw.get("contents")
     if not isinstance(contents, list):
-        errors.append(FieldError(f"{prefix}contents", "a list of content lines (it may be empty)"))
+        errors.append(field_error(f"{prefix}contents", "a list of content lines (it may be empty)"))
         contents = []
     if len(contents) > 99:
-        errors.append(FieldError(f"{prefix}contents", "at most 99 content lines"))
+        errors.append(field_error(f"{prefix}contents", "at most 99 content lines"))
         contents = []
     for j, line in enumerate(contents):
         where = f"{prefix}contents[{j}]."
         if not isinstance(line, Mapping):
-            errors.append(FieldError(f"{prefix}contents[{j}]", "a content line is an object"))
+            errors.append(field_error(f"{prefix}contents[{j}]", "a content line is an object"))
             continue
         description = line.get("description")
         description = description.strip() if isinstance(description, str) else ""
         if len(description) > 200:
-            errors.append(FieldError(f"{where}description", "at most 200 characters"))
+            errors.append(field_error(f"{where}description", "at most 200 characters"))
         quantity = line.get("quantity")
         if isinstance(quantity, str) and quantity.strip().isdigit():
             quantity = int(quantity)
         if isinstance(quantity, bool) or not isinstance(quantity, int) or not 1 <= quantity <= 1_000_000:
-            errors.append(FieldError(f"{where}quantity", "a whole number from 1 to 1,000,000"))
+            errors.append(field_error(f"{where}quantity", "a whole number from 1 to 1,000,000"))
             quantity = 0
         net = _decimal(line.get("net_weight_kg"), f"{where}net_weight_kg", errors)
         value = _decimal(line.get("value"), f"{where}value", errors)
         hs = line.get("hs_code")
         hs = str(hs).replace(".", "").strip() if hs not in (None, "") else None
         if hs is not None and not _HS_RE.match(hs):
-            errors.append(FieldError(f"{where}hs_code", "6, 8 or 10 digits (HS subheading or national line)"))
+            errors.append(field_error(f"{where}hs_code", "6, 8 or 10 digits (HS subheading or national line)"))
         origin = line.get("origin_country")
         origin = str(origin).strip().upper() if origin not in (None, "") else None
         if origin is not None and not is_country(origin):
-            errors.append(FieldError(f"{where}origin_country", f"{origin!r} is not an ISO 3166 country code"))
+            errors.append(
+                field_error(f"{where}origin_country", "%(origin)r is not an ISO 3166 country code", origin=origin)
+            )
         if net is not None and value is not None:
             lines.append(ContentLine(description, quantity, net, value, hs, origin))
     if gross is not None and gross == 0:
-        errors.append(FieldError(f"{prefix}gross_weight_kg", "must be more than 0"))
+        errors.append(field_error(f"{prefix}gross_weight_kg", "must be more than 0"))
     if errors:
         raise ValidationFailed(errors)
     assert gross is not None
@@ -392,7 +401,12 @@ class Dispatch:
             raise Conflict(f"dispatch {self.id} is already cleared: no items can be added")
         if receptacle_dispatch(item.receptacle_id) != self.id:
             raise ValidationFailed(
-                FieldError("receptacle_id", f"receptacle {item.receptacle_id} does not belong to dispatch {self.id}")
+                field_error(
+                    "receptacle_id",
+                    "receptacle %(receptacle_id)s does not belong to dispatch %(id)s",
+                    receptacle_id=item.receptacle_id,
+                    id=self.id,
+                )
             )
         if item.item_id in self.items:
             raise Conflict(f"item {item.item_id} is already in dispatch {self.id}")

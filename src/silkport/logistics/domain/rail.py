@@ -30,6 +30,7 @@ from enum import IntEnum
 from silkport.logistics.domain.identifiers import container_problem, normalise_container
 from silkport.shared.codes import is_locode_shaped, normalise_locode
 from silkport.shared.errors import Conflict, FieldError, ValidationFailed
+from silkport.shared.text import field_error
 
 _TRAIN_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{0,19}$")
 
@@ -119,19 +120,21 @@ class TrainRun:
         errors: list[FieldError] = []
         number = train_number.strip().upper()
         if not _TRAIN_NUMBER_RE.match(number):
-            errors.append(FieldError("train_number", "1-20 letters, digits, '-' or '/', e.g. X8017 or 80001/80002"))
+            errors.append(field_error("train_number", "1-20 letters, digits, '-' or '/', e.g. X8017 or 80001/80002"))
         for name, code in (("origin", origin), ("destination", destination)):
             if not is_locode_shaped(code):
-                errors.append(FieldError(name, f"{code!r} is not a UN/LOCODE (2-letter country + 3 characters)"))
+                errors.append(
+                    field_error(name, "%(code)r is not a UN/LOCODE (2-letter country + 3 characters)", code=code)
+                )
         if is_locode_shaped(origin) and normalise_locode(origin) == normalise_locode(destination):
-            errors.append(FieldError("destination", "must differ from the origin"))
+            errors.append(field_error("destination", "must differ from the origin"))
         if departure.tzinfo is None:
-            errors.append(FieldError("departure", "must carry a time zone"))
+            errors.append(field_error("departure", "must carry a time zone"))
         if arrival is not None:
             if arrival.tzinfo is None:
-                errors.append(FieldError("arrival", "must carry a time zone"))
+                errors.append(field_error("arrival", "must carry a time zone"))
             elif departure.tzinfo is not None and arrival < departure:
-                errors.append(FieldError("arrival", "cannot be before the departure"))
+                errors.append(field_error("arrival", "cannot be before the departure"))
         if errors:
             raise ValidationFailed(errors)
         return TrainRun(
@@ -140,11 +143,11 @@ class TrainRun:
 
     def record_arrival(self, at: datetime) -> None:
         if at.tzinfo is None:
-            raise ValidationFailed(FieldError("arrival", "must carry a time zone"))
+            raise ValidationFailed(field_error("arrival", "must carry a time zone"))
         if at < self.departure:
-            raise ValidationFailed(FieldError("arrival", "cannot be before the departure"))
+            raise ValidationFailed(field_error("arrival", "cannot be before the departure"))
         if self.transshipments and at < self.transshipments[-1].at:
-            raise ValidationFailed(FieldError("arrival", "cannot be before the train's last transshipment"))
+            raise ValidationFailed(field_error("arrival", "cannot be before the train's last transshipment"))
         self.arrival = at
 
     # -- wagons and containers --------------------------------------------------------------------
@@ -152,7 +155,7 @@ class TrainRun:
         problem = wagon_problem(number)
         errors = [FieldError("number", problem)] if problem else []
         if gauge not in (Gauge.BROAD, Gauge.STANDARD):
-            errors.append(FieldError("gauge", "must be 1520 (broad) or 1435 (standard) mm"))
+            errors.append(field_error("gauge", "must be 1520 (broad) or 1435 (standard) mm"))
         if errors:
             raise ValidationFailed(errors)
         wagon = Wagon(normalise_wagon(number), Gauge(gauge))
@@ -168,15 +171,19 @@ class TrainRun:
         refs = tuple(c.strip() for c in consignments)
         for i, ref in enumerate(refs):
             if not ref or len(ref) > 35:
-                errors.append(FieldError(f"consignments[{i}]", "a consignment reference is 1-35 characters"))
+                errors.append(field_error(f"consignments[{i}]", "a consignment reference is 1-35 characters"))
         if len(set(refs)) != len(refs):
-            errors.append(FieldError("consignments", "lists a consignment reference twice"))
+            errors.append(field_error("consignments", "lists a consignment reference twice"))
         if errors:
             raise ValidationFailed(errors)
         number = normalise_container(container)
         wagon_number = normalise_wagon(wagon)
         if wagon_number not in self.wagons:
-            raise ValidationFailed(FieldError("wagon", f"wagon {wagon_number} is not in train run {self.id}"))
+            raise ValidationFailed(
+                field_error(
+                    "wagon", "wagon %(wagon_number)s is not in train run %(id)s", wagon_number=wagon_number, id=self.id
+                )
+            )
         if number in self.placements:
             raise Conflict(f"container {number} is already on wagon {self.placements[number]}")
         self.placements[number] = wagon_number
@@ -202,17 +209,17 @@ class TrainRun:
         errors: list[FieldError] = []
         place = normalise_locode(station)
         if place not in break_of_gauge:
-            errors.append(FieldError("station", f"{place} is not a break-of-gauge point"))
+            errors.append(field_error("station", "%(place)s is not a break-of-gauge point", place=place))
         if at.tzinfo is None:
-            errors.append(FieldError("at", "must carry a time zone"))
+            errors.append(field_error("at", "must carry a time zone"))
         elif at < self.departure:
-            errors.append(FieldError("at", "cannot be before the train's departure"))
+            errors.append(field_error("at", "cannot be before the train's departure"))
         elif self.transshipments and at < self.transshipments[-1].at:
-            errors.append(FieldError("at", "cannot be before the previous transshipment of this train"))
+            errors.append(field_error("at", "cannot be before the previous transshipment of this train"))
         elif self.arrival is not None and at > self.arrival:
-            errors.append(FieldError("at", "cannot be after the train's arrival"))
+            errors.append(field_error("at", "cannot be after the train's arrival"))
         if not moves:
-            errors.append(FieldError("moves", "name at least one container"))
+            errors.append(field_error("moves", "name at least one container"))
         seen: set[str] = set()
         resolved: list[tuple[str, str, str]] = []
         gauges: set[Gauge] = set()
@@ -220,29 +227,40 @@ class TrainRun:
             number = normalise_container(container)
             target_number = normalise_wagon(target)
             if number in seen:
-                errors.append(FieldError(f"moves[{i}].container", f"{number} is named twice"))
+                errors.append(field_error(f"moves[{i}].container", "%(number)s is named twice", number=number))
                 continue
             seen.add(number)
             source = self.placements.get(number)
             if source is None:
-                errors.append(FieldError(f"moves[{i}].container", f"{number} is not on a wagon of this train"))
+                errors.append(
+                    field_error(f"moves[{i}].container", "%(number)s is not on a wagon of this train", number=number)
+                )
                 continue
             wagon = self.wagons.get(target_number)
             if wagon is None:
-                errors.append(FieldError(f"moves[{i}].wagon", f"wagon {target_number} is not in this train run"))
+                errors.append(
+                    field_error(
+                        f"moves[{i}].wagon",
+                        "wagon %(target_number)s is not in this train run",
+                        target_number=target_number,
+                    )
+                )
                 continue
             from_gauge = self.wagons[source].gauge
             if wagon.gauge is from_gauge:
                 errors.append(
-                    FieldError(
-                        f"moves[{i}].wagon", f"wagon {target_number} runs on the same gauge ({int(from_gauge)} mm)"
+                    field_error(
+                        f"moves[{i}].wagon",
+                        "wagon %(target_number)s runs on the same gauge (%(from_gauge)s mm)",
+                        target_number=target_number,
+                        from_gauge=int(from_gauge),
                     )
                 )
                 continue
             gauges.add(from_gauge)
             resolved.append((number, source, target_number))
         if len(gauges) > 1:
-            errors.append(FieldError("moves", "one transshipment goes one way: all containers from the same gauge"))
+            errors.append(field_error("moves", "one transshipment goes one way: all containers from the same gauge"))
         if errors:
             raise ValidationFailed(errors)
         from_gauge = gauges.pop()

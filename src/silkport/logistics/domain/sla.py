@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from silkport.logistics.domain.consignment import Consignment, MilestoneKind, Mode
 from silkport.shared.clock import ZONE_TZ
 from silkport.shared.errors import FieldError, ValidationFailed
+from silkport.shared.text import field_error
 
 
 class Rule(StrEnum):
@@ -50,15 +51,15 @@ def _hours(raw: Any, where: str, errors: list[FieldError]) -> timedelta | None:
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int | str):
-        errors.append(FieldError(where, "hours must be an integer or a decimal string"))
+        errors.append(field_error(where, "hours must be an integer or a decimal string"))
         return None
     try:
         value = Decimal(raw)
     except ArithmeticError:
-        errors.append(FieldError(where, f"{raw!r} is not a number of hours"))
+        errors.append(field_error(where, "%(raw)r is not a number of hours", raw=raw))
         return None
     if not value.is_finite() or value < 0:
-        errors.append(FieldError(where, "hours must be a finite non-negative number"))
+        errors.append(field_error(where, "hours must be a finite non-negative number"))
         return None
     return timedelta(seconds=int(value * 3600))
 
@@ -69,11 +70,11 @@ def parse_corridors(data: Mapping[str, Any]) -> dict[str, ServiceLevel]:
     levels: dict[str, ServiceLevel] = {}
     corridors = data.get("corridors")
     if not isinstance(corridors, Mapping):
-        raise ValidationFailed(FieldError("corridors", "a mapping of corridor code to service level is required"))
+        raise ValidationFailed(field_error("corridors", "a mapping of corridor code to service level is required"))
     for code, raw in corridors.items():
         where = f"corridors.{code}"
         if not isinstance(raw, Mapping):
-            errors.append(FieldError(where, "must be a mapping"))
+            errors.append(field_error(where, "must be a mapping"))
             continue
         before = len(errors)
         try:
@@ -87,17 +88,19 @@ def parse_corridors(data: Mapping[str, Any]) -> dict[str, ServiceLevel]:
         try:
             tz = ZoneInfo(str(raw.get("timezone", ZONE_TZ.key)))
         except (ZoneInfoNotFoundError, ValueError):
-            errors.append(FieldError(f"{where}.timezone", f"{raw.get('timezone')!r} is not an IANA time zone"))
+            errors.append(
+                field_error(f"{where}.timezone", "%(timezone)r is not an IANA time zone", timezone=raw.get("timezone"))
+            )
             continue
         limit = _hours(raw.get("limit_hours"), f"{where}.limit_hours", errors)
         target = _hours(raw.get("target_hours"), f"{where}.target_hours", errors)
         margin = _hours(raw.get("at_risk_margin_hours", 0), f"{where}.at_risk_margin_hours", errors)
         if rule is Rule.WITHIN and limit is None:
-            errors.append(FieldError(f"{where}.limit_hours", "rule 'within' needs limit_hours"))
+            errors.append(field_error(f"{where}.limit_hours", "rule 'within' needs limit_hours"))
         if limit is not None and target is not None and target > limit:
-            errors.append(FieldError(f"{where}.target_hours", "target is beyond the limit"))
+            errors.append(field_error(f"{where}.target_hours", "target is beyond the limit"))
         if start is end:
-            errors.append(FieldError(f"{where}.end", "start and end anchors must differ"))
+            errors.append(field_error(f"{where}.end", "start and end anchors must differ"))
         if len(errors) > before:
             continue
         levels[str(code)] = ServiceLevel(
@@ -229,7 +232,7 @@ def culprit_leg(level: ServiceLevel, consignment: Consignment, start: datetime, 
 def evaluate(level: ServiceLevel, consignment: Consignment, now: datetime) -> SlaResult:
     """On time, at risk or breached at ``now``, with the deadline, breach time and the leg to blame."""
     if now.tzinfo is None:
-        raise ValidationFailed(FieldError("now", "time must be timezone-aware"))
+        raise ValidationFailed(field_error("now", "time must be timezone-aware"))
     start = anchor_time(consignment, level.start)
     if start is None:
         return SlaResult(level.corridor, SlaStatus.ON_TIME, None, None, None, None, None, None, None)

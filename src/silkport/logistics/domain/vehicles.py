@@ -18,6 +18,7 @@ from enum import StrEnum
 from silkport.logistics.domain.identifiers import normalise_vin, vin_problem
 from silkport.shared.codes import is_country, is_locode_shaped, normalise_locode
 from silkport.shared.errors import FieldError, ValidationFailed
+from silkport.shared.text import field_error
 
 
 class VehicleCategory(StrEnum):
@@ -84,24 +85,36 @@ def new_export(
         errors.append(FieldError(f"{prefix}vin", problem))
     make_ = " ".join(make.split()).upper()
     if not 1 <= len(make_) <= 40:
-        errors.append(FieldError(f"{prefix}make", "1-40 characters"))
+        errors.append(field_error(f"{prefix}make", "1-40 characters"))
     model_ = " ".join(model.split())
     if not 1 <= len(model_) <= 60:
-        errors.append(FieldError(f"{prefix}model", "1-60 characters"))
+        errors.append(field_error(f"{prefix}model", "1-60 characters"))
     if category.upper() not in VehicleCategory.__members__:
-        errors.append(FieldError(f"{prefix}category", f"one of {', '.join(VehicleCategory)} (UNECE R.E.3)"))
+        errors.append(
+            field_error(
+                f"{prefix}category",
+                "one of %(VehicleCategory)s (UNECE R.E.3)",
+                VehicleCategory=", ".join(VehicleCategory),
+            )
+        )
     country = destination.strip().upper()
     if not is_country(country):
-        errors.append(FieldError(f"{prefix}destination", f"{destination!r} is not an ISO 3166 alpha-2 country code"))
+        errors.append(
+            field_error(
+                f"{prefix}destination",
+                "%(destination)r is not an ISO 3166 alpha-2 country code",
+                destination=destination,
+            )
+        )
     elif country == "CN":
-        errors.append(FieldError(f"{prefix}destination", "an export leaves China: the destination cannot be CN"))
+        errors.append(field_error(f"{prefix}destination", "an export leaves China: the destination cannot be CN"))
     if not is_locode_shaped(exit_port):
-        errors.append(FieldError(f"{prefix}exit_port", f"{exit_port!r} is not a UN/LOCODE"))
+        errors.append(field_error(f"{prefix}exit_port", "%(exit_port)r is not a UN/LOCODE", exit_port=exit_port))
     elif not normalise_locode(exit_port).startswith("CN"):
-        errors.append(FieldError(f"{prefix}exit_port", "the exit port is a Chinese port (CN...)"))
+        errors.append(field_error(f"{prefix}exit_port", "the exit port is a Chinese port (CN...)"))
     declaration = declaration_id.strip() if declaration_id else None
     if declaration is not None and not 1 <= len(declaration) <= 40:
-        errors.append(FieldError(f"{prefix}declaration_id", "1-40 characters"))
+        errors.append(field_error(f"{prefix}declaration_id", "1-40 characters"))
     if errors:
         raise ValidationFailed(errors)
     return VehicleExport(

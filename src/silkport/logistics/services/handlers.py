@@ -50,6 +50,7 @@ from silkport.shared.actor import Actor, Role
 from silkport.shared.clock import ZONE_TZ
 from silkport.shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.paging import Page
+from silkport.shared.text import field_error
 
 SLA_BREACHED = "logistics.sla_breached"
 BOOKERS = frozenset({Role.TRADER, Role.LOGISTICS_OPERATOR, Role.AIRLINE, Role.ADMIN})
@@ -100,12 +101,16 @@ def _owner(uow: LogisticsUnitOfWork, actor: Actor, requested: str | None) -> str
             raise PermissionDenied("you book consignments for your own enterprise only")
         return actor.enterprise_id
     if not requested:
-        raise ValidationFailed(FieldError("enterprise_id", "say which enterprise the consignment belongs to"))
+        raise ValidationFailed(field_error("enterprise_id", "say which enterprise the consignment belongs to"))
     found = uow.registry.status_and_grade(requested)
     if found is None:
-        raise ValidationFailed(FieldError("enterprise_id", f"no enterprise {requested!r} is registered"))
+        raise ValidationFailed(
+            field_error("enterprise_id", "no enterprise %(requested)r is registered", requested=requested)
+        )
     if found[0] != "active":
-        raise ValidationFailed(FieldError("enterprise_id", f"enterprise {requested!r} is {found[0]}"))
+        raise ValidationFailed(
+            field_error("enterprise_id", "enterprise %(requested)r is %(found)s", requested=requested, found=found[0])
+        )
     return requested
 
 
@@ -142,7 +147,11 @@ def book(uow: LogisticsUnitOfWork, actor: Actor, cmd: BookConsignment) -> Booked
             try:
                 mode = Mode(spec.mode)
             except ValueError:
-                errors.append(FieldError(f"legs[{i}].mode", f"{spec.mode!r} is not one of {', '.join(Mode)}"))
+                errors.append(
+                    field_error(
+                        f"legs[{i}].mode", "%(mode)r is not one of %(Mode)s", mode=spec.mode, Mode=", ".join(Mode)
+                    )
+                )
                 continue
             legs.append(
                 Leg(
@@ -159,17 +168,30 @@ def book(uow: LogisticsUnitOfWork, actor: Actor, cmd: BookConsignment) -> Booked
             level = uow.service_levels.get(cmd.corridor)
             if level is None:
                 known = ", ".join(sorted(uow.service_levels))
-                errors.append(FieldError("corridor", f"{cmd.corridor!r} is not a corridor (one of {known})"))
+                errors.append(
+                    field_error(
+                        "corridor",
+                        "%(corridor)r is not a corridor (one of %(known)s)",
+                        corridor=cmd.corridor,
+                        known=known,
+                    )
+                )
             elif level.modes:
                 for i, leg in enumerate(legs):
                     if leg.mode not in level.modes:
                         allowed = ", ".join(m.value for m in level.modes)
                         errors.append(
-                            FieldError(f"legs[{i}].mode", f"corridor {cmd.corridor} carries {allowed}, not {leg.mode}")
+                            field_error(
+                                f"legs[{i}].mode",
+                                "corridor %(corridor)s carries %(allowed)s, not %(mode)s",
+                                corridor=cmd.corridor,
+                                allowed=allowed,
+                                mode=leg.mode,
+                            )
                         )
         for i, declaration in enumerate(cmd.declaration_ids):
             if not declaration.strip() or len(declaration) > 40:
-                errors.append(FieldError(f"declaration_ids[{i}]", "a declaration id of 1 to 40 characters"))
+                errors.append(field_error(f"declaration_ids[{i}]", "a declaration id of 1 to 40 characters"))
         equipment, equipment_errors = _equipment(cmd.equipment)
         errors.extend(equipment_errors)
         consignment_id = "CSG" + uuid.uuid4().hex[:20].upper()
@@ -190,7 +212,12 @@ def book(uow: LogisticsUnitOfWork, actor: Actor, cmd: BookConsignment) -> Booked
             raise ValidationFailed(errors)
         if uow.consignments.document_taken(document.kind.value, document.number):
             raise ValidationFailed(
-                FieldError("document.number", f"{document.kind.value} {document.number} is already booked")
+                field_error(
+                    "document.number",
+                    "%(kind)s %(number)s is already booked",
+                    kind=document.kind.value,
+                    number=document.number,
+                )
             )
         now = uow.clock.now()
         booked = Booked(consignment, enterprise_id, legs[0].mode, tuple(equipment), now)
@@ -355,13 +382,19 @@ def _named(conflict: EventConflict) -> EventConflict:
 
 def _check_batch(events: Sequence[TrackingEvent]) -> None:
     if not events:
-        raise ValidationFailed(FieldError("epcisBody.eventList", "the batch has no events"))
+        raise ValidationFailed(field_error("epcisBody.eventList", "the batch has no events"))
     if len(events) > MAX_BATCH:
-        raise ValidationFailed(FieldError("epcisBody.eventList", f"at most {MAX_BATCH} events per batch"))
+        raise ValidationFailed(
+            field_error("epcisBody.eventList", "at most %(MAX_BATCH)s events per batch", MAX_BATCH=MAX_BATCH)
+        )
     for i, event in enumerate(events):
         if len(event.event_id.encode()) > MAX_EVENT_ID_BYTES:
             raise ValidationFailed(
-                FieldError(f"epcisBody.eventList[{i}].eventID", f"is longer than {MAX_EVENT_ID_BYTES} bytes")
+                field_error(
+                    f"epcisBody.eventList[{i}].eventID",
+                    "is longer than %(MAX_EVENT_ID_BYTES)s bytes",
+                    MAX_EVENT_ID_BYTES=MAX_EVENT_ID_BYTES,
+                )
             )
         try:
             index_entries(event)
@@ -686,7 +719,7 @@ def figures(uow: LogisticsUnitOfWork, actor: Actor, month: str) -> list[Corridor
     """Share on time, median and p90 door-to-door hours per corridor for one local (Asia/Urumqi) month."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", month)
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ValidationFailed(FieldError("month", f"{month!r} is not a month like 2025-09"))
+        raise ValidationFailed(field_error("month", "%(month)r is not a month like 2025-09", month=month))
     year, mon = int(match.group(1)), int(match.group(2))
     start = datetime(year, mon, 1, tzinfo=ZONE_TZ)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=ZONE_TZ)

@@ -28,6 +28,7 @@ from silkport.logistics.domain.vehicles import CountBy, VehicleExport, new_expor
 from silkport.logistics.services.modes_ports import FreightUnitOfWork
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
+from silkport.shared.text import field_error
 
 TRAIN_WRITERS = frozenset({Role.LOGISTICS_OPERATOR, Role.ADMIN})
 VEHICLE_WRITERS = frozenset({Role.TRADER, Role.ADMIN})
@@ -51,14 +52,14 @@ def _owner(actor: Actor, writers: frozenset[Role], enterprise_id: str | None, wh
         assert actor.enterprise_id is not None
         return actor.enterprise_id
     if not enterprise_id:
-        raise ValidationFailed(FieldError("enterprise_id", f"name the enterprise the {what} belong to"))
+        raise ValidationFailed(field_error("enterprise_id", "name the enterprise the %(what)s belong to", what=what))
     return enterprise_id
 
 
 def _registered(uow: FreightUnitOfWork, actor: Actor, owner: str) -> None:
     """An enterprise an administrator names must be in the registry (a user's own enterprise is)."""
     if not actor.is_enterprise_bound and uow.enterprises.status_and_grade(owner) is None:
-        raise ValidationFailed(FieldError("enterprise_id", f"no enterprise {owner!r} in the registry"))
+        raise ValidationFailed(field_error("enterprise_id", "no enterprise %(owner)r in the registry", owner=owner))
 
 
 def _may_write(actor: Actor, writers: frozenset[Role], what: str) -> None:
@@ -246,9 +247,9 @@ def register_vehicle_exports(
     """Register exports, all or nothing: every row's problems are named (``rows[i].field``)."""
     owner = _owner(actor, VEHICLE_WRITERS, enterprise_id, "vehicle exports")
     if not rows:
-        raise ValidationFailed(FieldError("rows", "no vehicles"))
+        raise ValidationFailed(field_error("rows", "no vehicles"))
     if len(rows) > MAX_BULK:
-        raise ValidationFailed(FieldError("rows", f"at most {MAX_BULK} vehicles per request"))
+        raise ValidationFailed(field_error("rows", "at most %(MAX_BULK)s vehicles per request", MAX_BULK=MAX_BULK))
     errors: list[FieldError] = []
     exports: list[VehicleExport] = []
     first_row: dict[str, int] = {}
@@ -266,7 +267,11 @@ def register_vehicle_exports(
             errors.extend(exc.errors)
             continue
         if export.vin in first_row:
-            errors.append(FieldError(f"{prefix}vin", f"{export.vin} is also on row {first_row[export.vin]}"))
+            errors.append(
+                field_error(
+                    f"{prefix}vin", "%(vin)s is also on row %(vin2)s", vin=export.vin, vin2=first_row[export.vin]
+                )
+            )
             continue
         first_row[export.vin] = i
         exports.append(export)
@@ -280,7 +285,7 @@ def register_vehicle_exports(
                 raise Conflict(f"vehicle {exports[0].vin} is already registered as exported")
             raise ValidationFailed(
                 [
-                    FieldError(f"rows[{first_row[v]}].vin", f"{v} is already registered as exported")
+                    field_error(f"rows[{first_row[v]}].vin", "%(v)s is already registered as exported", v=v)
                     for v in sorted(taken)
                 ]
             )
@@ -310,7 +315,7 @@ def _as_date(value: object, field: str) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValidationFailed(FieldError(field, "a date YYYY-MM-DD"))
+    raise ValidationFailed(field_error(field, "a date YYYY-MM-DD"))
 
 
 def get_vehicle_export(uow: FreightUnitOfWork, actor: Actor, export_id: str) -> VehicleExport:
@@ -428,7 +433,7 @@ def offload_awb(uow: FreightUnitOfWork, actor: Actor, flight_id: str, awb: str) 
 
 def air_tonnage(uow: FreightUnitOfWork, actor: Actor, year: int) -> list[MonthTonnage]:
     if not 1900 < year < 3000:
-        raise ValidationFailed(FieldError("year", "a four-digit year"))
+        raise ValidationFailed(field_error("year", "a four-digit year"))
     with uow:
         weights = uow.flights.weights((year - 1, year), _scope(actor))
     return tonnage(year, weights)
@@ -459,7 +464,14 @@ def receive_itmatt(
             errors.extend(exc.errors)
             continue
         if item.item_id in seen:
-            errors.append(FieldError(f"items[{i}].item_id", f"{item.item_id} is also items[{seen[item.item_id]}]"))
+            errors.append(
+                field_error(
+                    f"items[{i}].item_id",
+                    "%(item_id)s is also items[%(item_id2)s]",
+                    item_id=item.item_id,
+                    item_id2=seen[item.item_id],
+                )
+            )
             continue
         seen[item.item_id] = i
         items.append(item)

@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from silkport.shared.codes import is_locode_shaped, normalise_locode
 from silkport.shared.errors import FieldError, ValidationFailed
+from silkport.shared.text import field_error
 
 
 class Mode(StrEnum):
@@ -46,16 +47,20 @@ class OpeningHours:
         if raw == "24h":
             return cls(tuple((d, ("00:00-24:00",)) for d in DAYS))
         if not isinstance(raw, dict):
-            raise ValidationFailed(FieldError("opening_hours", "'24h' or a mapping of weekday to windows"))
+            raise ValidationFailed(field_error("opening_hours", "'24h' or a mapping of weekday to windows"))
         errors: list[FieldError] = []
         out: list[tuple[str, tuple[str, ...]]] = []
         for day, windows in raw.items():
             if day not in DAYS:
-                errors.append(FieldError(f"opening_hours.{day}", f"weekday must be one of {', '.join(DAYS)}"))
+                errors.append(
+                    field_error(f"opening_hours.{day}", "weekday must be one of %(DAYS)s", DAYS=", ".join(DAYS))
+                )
                 continue
             for i, window in enumerate(windows):
                 if not HOURS_RE.match(window) or window[:5] >= window[6:]:
-                    errors.append(FieldError(f"opening_hours.{day}[{i}]", f"{window!r} is not 'HH:MM-HH:MM'"))
+                    errors.append(
+                        field_error(f"opening_hours.{day}[{i}]", "%(window)r is not 'HH:MM-HH:MM'", window=window)
+                    )
             out.append((day, tuple(windows)))
         if errors:
             raise ValidationFailed(errors)
@@ -94,10 +99,14 @@ class Port:
         errors: list[FieldError] = []
         self.locode = normalise_locode(self.locode)
         if not is_locode_shaped(self.locode):
-            errors.append(FieldError("locode", f"{self.locode!r} is not a UN/LOCODE (2 letters + 3 letters/digits)"))
+            errors.append(
+                field_error(
+                    "locode", "%(locode)r is not a UN/LOCODE (2 letters + 3 letters/digits)", locode=self.locode
+                )
+            )
         if not self.modes:
-            errors.append(FieldError("modes", "a port handles at least one mode"))
+            errors.append(field_error("modes", "a port handles at least one mode"))
         if not self.name_en.strip():
-            errors.append(FieldError("name_en", "a name is required"))
+            errors.append(field_error("name_en", "a name is required"))
         if errors:
             raise ValidationFailed(errors)

@@ -8,6 +8,7 @@ from typing import Any
 
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
+from silkport.shared.text import field_error
 from silkport.zone.domain.model import Area, Mode, OpeningHours, Port, PortKind
 from silkport.zone.services.ports import ZoneUnitOfWork
 
@@ -138,7 +139,9 @@ def seed_zone(uow: ZoneUnitOfWork, actor: Actor, data: dict[str, Any]) -> tuple[
         for i, raw in enumerate(data.get("ports", [])):
             port = _parse_port(raw, i)
             if port.area_code not in area_codes:
-                raise ValidationFailed(FieldError(f"ports[{i}].area", f"unknown area {port.area_code!r}"))
+                raise ValidationFailed(
+                    field_error(f"ports[{i}].area", "unknown area %(area_code)r", area_code=port.area_code)
+                )
             if port.code not in known_ports:
                 uow.zone.add_port(port)
                 uow.audit.record(
