@@ -367,6 +367,13 @@ def test_new_york_convention_lookup(desk: Zone) -> None:
     assert body["country"] == "KZ" and body["contracting_state"] is True and body["status"] == "contracting_state"
     assert body["participant"] == "Kazakhstan" and body["action"] == "accession"
     assert body["action_date"] == "1995-11-20" and body["source"]
+    # Suriname (the 171st party, found last): both dates and its two declarations; the Maldives: no day read
+    body = z.client.get(f"{API}/new-york-convention/sr", headers=z.headers("legal")).json()
+    assert body["participant"] == "Suriname" and body["action"] == "accession"
+    assert (body["action_date"], body["in_force"]) == ("2022-11-10", "2023-02-08")
+    assert body["reservations"] == ["commercial", "reciprocity"]
+    body = z.client.get(f"{API}/new-york-convention/MV", headers=z.headers("legal")).json()
+    assert body["contracting_state"] is True and body["action_date"] is None and body["reservations"] is None
     # a country the table does not list is unknown, never "not a party" (Taiwan cannot deposit with the UN)
     r = z.client.get(f"{API}/new-york-convention/TW", headers=z.headers("legal"))
     assert r.json() == {"country": "TW", "contracting_state": None, "status": "unknown"}

@@ -183,7 +183,7 @@ def test_new_york_convention_table_is_sourced_and_well_formed() -> None:
     assert all(e.action in {"a", "r", "d", ""} for e in table.values())
     # a date for every row but those no source read gives a day for (named in NOTICE.md)
     undated = {code for code, e in table.items() if e.action_date is None and e.in_force is None}
-    assert undated == {"SD", "TO"}
+    assert undated == {"SD", "TO", "MV"}
     assert all(e.reservations is None or e.reservations <= {"reciprocity", "commercial"} for e in table.values())
     assert table["RU"].action_date == date(1960, 8, 24) and table["CH"].reservations == frozenset()
     assert table["PK"].reservations == frozenset() and table["MN"].reservations == {"reciprocity", "commercial"}
@@ -191,6 +191,16 @@ def test_new_york_convention_table_is_sourced_and_well_formed() -> None:
     assert table["PL"].action == "r" and table["PL"].action_date == date(1961, 10, 3)
     assert table["US"].action_date == date(1970, 9, 30) and table["VN"].action_date == date(1995, 9, 12)
     assert table["TJ"].action == "a" and table["TJ"].action_date == date(2012, 8, 14)
+    # the four parties added last: every party the depositary counts (172) has a row
+    assert len(table) == 172
+    assert table["GY"].action_date == date(2014, 9, 25) and table["GY"].in_force == date(2014, 12, 24)
+    assert table["GY"].reservations == frozenset()
+    assert table["SR"].action_date == date(2022, 11, 10) and table["SR"].in_force == date(2023, 2, 8)
+    assert table["SR"].reservations == {"reciprocity", "commercial"}
+    # Palestine: only the entry into force was read; the Maldives: party status without a day
+    assert table["PS"].action_date is None and table["PS"].in_force == date(2015, 4, 2)
+    assert table["MV"].action == "a" and table["MV"].action_date is None and table["MV"].reservations is None
+    assert table["BZ"].in_force == date(2021, 6, 13)  # Belize: a second source with the entry into force
 
 
 def test_new_york_convention_entry_into_force_follows_article_xii() -> None:
@@ -241,8 +251,9 @@ def test_a_country_outside_the_table_is_unknown_not_a_non_party() -> None:
     assert new_york_convention_state("KZ") is True
     assert new_york_convention_state("TM") is True  # read from a later source than the depositary's list
     assert new_york_convention_state("TJ") is True and new_york_convention_state("SD") is True
-    for outside in ("TW", "GY", "MV", "ZZ"):  # not in the table: Taiwan, and two candidates no source confirmed
+    for outside in ("TW", "KP", "ZZ"):  # not in the table: Taiwan, North Korea, no country
         assert new_york_convention_state(outside) is None
+    assert {new_york_convention_state(c) for c in ("GY", "MV", "PS", "SR")} == {True}  # the four added last
     assert False not in {new_york_convention_state(c) for c in ("AQ", "KP", "TW")}  # the table never says "no"
 
 
