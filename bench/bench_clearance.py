@@ -230,6 +230,11 @@ def main() -> None:
         model.threshold(scored.score, forced_red=result.lane.value == "red")
         return assess_duties(content, tariff, threshold=threshold)
 
+    def model_only() -> object:
+        assert model is not None
+        scored = model.score("d2c5a3e4b1f04e6a9c8d7b6a5f4e3d2c", content, day)
+        return model.threshold(scored.score, forced_red=False)
+
     rows: dict[str, Callable[[], object]] = {
         "json.loads": loads,
         "decode = json.loads + DeclarationIn + to_content": decode,
@@ -241,6 +246,7 @@ def main() -> None:
         "decode + engine (JSON text to taxes)": decode_and_engine,
     }
     if model is not None:
+        rows["  learned score and budget alone"] = model_only
         rows[f"engine + learned score and budget ({model.version})"] = engine_with_model
     calls = {name: calibrate(fn, args.seconds) for name, fn in rows.items()}
     samples: dict[str, list[float]] = {name: [] for name in rows}
@@ -294,14 +300,18 @@ def main() -> None:
     console.print(verdict)
 
     if args.profile:
-        profile(engine, calls["engine = validate + assess + assess_duties"] * 4, console)
+        if model is not None:
+            name = f"engine + learned score and budget ({model.version})"
+            profile(engine_with_model, calls[name] * 4, console, name)
+        else:
+            profile(engine, calls["engine = validate + assess + assess_duties"] * 4, console, "the engine")
 
 
 def _yes(ok: bool) -> str:
     return "[green]yes[/green]" if ok else "[red]no[/red]"
 
 
-def profile(fn: Callable[[], object], calls: int, console: Console) -> None:
+def profile(fn: Callable[[], object], calls: int, console: Console, what: str) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(calls):
@@ -312,7 +322,7 @@ def profile(fn: Callable[[], object], calls: int, console: Console) -> None:
         stats = pstats.Stats(profiler, stream=out)
         stats.sort_stats(key).print_stats(22)
         console.print(
-            f"\n[bold]cProfile of the engine, {calls:,} calls, by {key}[/bold] (times include cProfile's own)"
+            f"\n[bold]cProfile of {what}, {calls:,} calls, by {key}[/bold] (times include cProfile's own)"
         )
         lines = out.getvalue().splitlines()
         start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)

@@ -16,10 +16,12 @@ from silkport.clearance.schemas import content_from_json
 from silkport.riskmodel.features import (
     FEATURES,
     GROUP_NAMES,
+    HS_GROUPS,
+    ITEM_GROUPS,
+    SHARED_GROUPS,
     FeatureSpec,
     HistoryState,
     LookAheadError,
-    _item_keys,
     feature_matrix,
     history_keys,
 )
@@ -201,10 +203,67 @@ def test_a_declaration_at_once_equals_its_items_one_by_one(
         assert same(vector, one_by_one.features(r))
 
 
-def test_item_keys_are_the_tail_of_the_history_keys() -> None:
+@settings(max_examples=60, deadline=None)
+@given(rows=records_strategy(n_min=2, n_max=30), sizes=st.lists(st.integers(1, 4), min_size=1, max_size=30))
+def test_the_declaration_path_stays_equal_while_the_history_grows(rows: list[KcsRecord], sizes: list[int]) -> None:
+    """Declarations of several goods items filed day after day (each then fed to the history, some outcomes
+    recorded later): the lodgement path, with its per-HS6 cache, always answers as the reference path."""
+    spec = FeatureSpec.fit(rows)
+    fast, reference = HistoryState(spec), HistoryState(spec)
+    ordered = sorted(rows, key=lambda r: (r.date, r.declaration_id))
+    start = 0
+    for size in sizes * 30:
+        group = ordered[start : start + size]
+        if not group:
+            break
+        start += size
+        day = group[0].date
+        items = [r._replace(date=day) for r in group]  # a declaration's items are filed the same day
+        if len(items) > 1 and size % 2:  # the same parties on every item, as to_records gives
+            items = [
+                items[0],
+                *(r._replace(importer=items[0].importer, declarant=items[0].declarant) for r in items[1:]),
+            ]
+        got = fast.features_of_declaration(items)
+        assert len(got) == len(items)
+        for vector, r in zip(got, items, strict=True):
+            assert same(vector, reference.features(r))
+        for r in items:
+            fast.update(r, with_outcome=size != 3)
+            reference.update(r, with_outcome=size != 3)
+        if size == 3:  # an inspection concludes the same day: visible from the next day on
+            fast.record_outcome(items[0], 1, 1, day)
+            reference.record_outcome(items[0], 1, 1, day)
+
+
+def test_the_declaration_path_refuses_look_ahead_and_takes_other_days_one_by_one() -> None:
+    state = HistoryState(FeatureSpec.fit([record(1)]))
+    state.update(record(1, day=3))
+    with pytest.raises(LookAheadError):
+        state.features_of_declaration([record(2, day=1)])
+    mixed = [record(3, day=4), record(4, day=5), record(5, day=4, importer="I9")]
+    twin = state.copy()
+    with pytest.raises(LookAheadError):  # as one by one: the third item is dated before the history's day
+        state.features_of_declaration(mixed)
+    assert same(twin.features_of_declaration(mixed[:2])[1], state.copy().features(mixed[1]))
+    assert state.features_of_declaration([]) == []
+
+
+def test_the_declaration_path_reads_the_histories_in_their_order() -> None:
     r = record(1, hs6="850440", origin_country="VN", departure_country="HK", item_price=5.0, net_mass=2.0)
-    assert history_keys(r)[len(GROUP_NAMES) - len(_item_keys(r)) :] == _item_keys(r)
+    assert SHARED_GROUPS + HS_GROUPS + ITEM_GROUPS == GROUP_NAMES
     assert len(history_keys(r)) == len(GROUP_NAMES)
+    keys = dict(zip(GROUP_NAMES, history_keys(r), strict=True))
+    assert [keys[g] for g in SHARED_GROUPS] == [r.importer, r.declarant, r.seller, r.courier, r.office]
+    assert [keys[g] for g in HS_GROUPS] == ["850440", "8504"]
+    assert [keys[g] for g in ITEM_GROUPS] == [
+        ("850440", "VN"),
+        ("850440", "HK"),
+        ("850440", 5.0),
+        ("850440", 2.0),
+        5.0,
+        2.0,
+    ]
 
 
 # ------------------------------------------------------------------------------------ same-day isolation

@@ -118,25 +118,14 @@ def history_keys(r: KcsRecord) -> tuple[Hashable, ...]:
 
 HISTORY_STATS: tuple[str, ...] = ("count", "fraud_rate", "days_since")
 
-#: the first groups of :data:`GROUP_NAMES`, the same for every goods item of a declaration (its parties, office)
-_SHARED_GROUPS = 5
-
-
-def _item_keys(r: KcsRecord) -> tuple[Hashable, ...]:
-    """``history_keys(r)[_SHARED_GROUPS:]``: the keys that differ between the goods items of a declaration."""
-    hs6 = r.hs6
-    price = r.item_price
-    mass = r.net_mass
-    return (
-        hs6,
-        hs6[:4],
-        (hs6, r.origin_country),
-        (hs6, r.departure_country),
-        (hs6, price),
-        (hs6, mass),
-        price,
-        mass,
-    )
+#: how :meth:`HistoryState.features_of_declaration` reads :data:`GROUP_NAMES` (it is unrolled in this order):
+#: the declaration's parties and office (the same for all its goods items), the histories of the HS6 code alone
+#: (``HistoryState.derived``), then those looked up per goods item
+SHARED_GROUPS: tuple[str, ...] = ("importer", "declarant", "seller", "courier", "office")
+HS_GROUPS: tuple[str, ...] = ("hs6", "hs4")
+ITEM_GROUPS: tuple[str, ...] = ("route", "hs6_departure", "hs6_price", "hs6_mass", "price", "mass")
+if SHARED_GROUPS + HS_GROUPS + ITEM_GROUPS != GROUP_NAMES:  # pragma: no cover - a guard for whoever edits them
+    raise AssertionError("features_of_declaration reads the histories in another order than GROUP_NAMES")
 
 
 _header = operator.attrgetter(
@@ -163,9 +152,11 @@ FEATURES: tuple[str, ...] = (
 CATEGORICAL_INDICES: tuple[int, ...] = tuple(range(len(CATEGORICAL_ATTRIBUTES)))
 _TAX_TYPE = CATEGORICAL_ATTRIBUTES.index("tax_type")
 _ORIGIN = CATEGORICAL_ATTRIBUTES.index("origin_country")
-_FIRST_HISTORY = len(CATEGORICAL_ATTRIBUTES) + len(NUMERIC_OWN)
 
 NAN = float("nan")
+#: HistoryState.derived: (hs2, hs4, hs6 as numbers, median log value per kg of the HS6 and of the HS4 or None,
+#: the HS6 and HS4 histories' (count, fraud rate, days since) as one 6-tuple)
+_Derived = tuple[float, float, float, float | None, float | None, tuple[float, ...]]
 _categorical_values = operator.attrgetter(*CATEGORICAL_ATTRIBUTES)
 _N, _L, _F, _LAST = 0, 1, 2, 3  # a history entry: [declarations, outcomes, frauds, last day seen (ordinal)]
 
@@ -251,6 +242,10 @@ class HistoryState:
     outcomes: int = 0
     frauds: int = 0
     pending: list[_Event] = field(default_factory=list)
+    #: per HS6 code, what :meth:`features_of_declaration` derives from the code and the history as of ``day``
+    #: (the code as numbers, the medians of value per kg, the HS6 and HS4 history triples): valid until the
+    #: history commits or moves to another day, which clear it
+    derived: dict[str, _Derived] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ feeding the history
 
@@ -278,11 +273,14 @@ class HistoryState:
         current = self.day
         if current is None:
             self.day = day
+            self.derived.clear()
         elif day > current:
             self._commit()
             self.day = day
+            self.derived.clear()
 
     def _commit(self) -> None:
+        self.derived.clear()
         for event in self.pending:
             r = event.record
             last = float(r.date.toordinal())
@@ -342,43 +340,125 @@ class HistoryState:
         return out
 
     def features_of_declaration(self, records: Sequence[KcsRecord]) -> list[list[float]]:
-        """The feature vectors of a declaration's goods items (``to_records``): equal to :meth:`features` of each,
-        but what the items share (the header's categorical codes and the importer, declarant, seller, courier
-        and office histories) is looked up once. Records that do not share the first one's header or day are
-        computed one by one."""
-        if len(records) < 2:
-            return [self.features(r) for r in records]
+        """The feature vectors of a declaration's goods items (``to_records``): equal to :meth:`features` of each
+        (the tests hold them to it), computed the way the lodgement path needs them fast.
+
+        What the items share (the header's categorical codes and the importer, declarant, seller, courier and
+        office histories) is looked up once; what depends on the HS6 code alone (the code as numbers, the
+        medians of value per kg, the HS6 and HS4 histories) comes from :attr:`derived`, filled on first use
+        and cleared whenever the history commits or changes day; the remaining six histories are looked up
+        per item, unrolled. A record that does not share the first one's header is computed on its own; from a
+        record of another day on, every record is (exactly :meth:`features`, one by one)."""
+        if not records:
+            return []
         first = records[0]
+        day = first.date
+        current = self.day
+        if current is None or day > current:
+            self._advance(day)
+        elif day < current:
+            raise LookAheadError(
+                f"the history is at {current.isoformat()}: declaration {first.declaration_id} dated "
+                f"{day.isoformat()} would see later events"
+            )
         head = _header(first)
-        vectors = [self.features(first)]
-        shared_cats = vectors[0][: len(CATEGORICAL_ATTRIBUTES)]
-        shared_history = vectors[0][_FIRST_HISTORY : _FIRST_HISTORY + _SHARED_GROUPS * len(HISTORY_STATS)]
-        get_tax_type = self.spec.lookups[_TAX_TYPE]
-        get_origin = self.spec.lookups[_ORIGIN]
+        lookups = self.spec.lookups
+        cats = [get(value, -1.0) for get, value in zip(lookups, _categorical_values(first), strict=True)]
+        get_tax_type = lookups[_TAX_TYPE]
+        get_origin = lookups[_ORIGIN]
         p = (self.frauds + 1.0) / (self.outcomes + 5.0)
         m = self.spec.smoothing
         mp = m * p
         unseen = (0.0, p, -1.0)
-        item_tables = self.tables[_SHARED_GROUPS:]
-        for r in records[1:]:
-            if r.date != first.date or _header(r) != head:
+        today = float(day.toordinal())
+        tables = self.tables
+        shared: list[float] = []
+        parties = (first.importer, first.declarant, first.seller, first.courier, first.office)  # SHARED_GROUPS
+        for table, key in zip(tables, parties, strict=False):
+            entry = table.get(key)
+            if entry is None:
+                shared += unseen
+            else:
+                n, outcomes, frauds, last = entry
+                shared += (n, (frauds + mp) / (outcomes + m), today - last)
+        route, hs6_departure, hs6_price, hs6_mass, by_price, by_mass = tables[7:]
+        derived = self.derived
+        log, log1p = math.log, math.log1p
+        vectors: list[list[float]] = []
+        for i, r in enumerate(records):
+            if r.date != day:  # another day: the rest one by one (features() advances or refuses)
+                vectors += [self.features(x) for x in records[i:]]
+                break
+            if i and _header(r) != head:
                 vectors.append(self.features(r))
                 continue
-            out = shared_cats.copy()
+            hs6 = r.hs6
+            d = derived.get(hs6)
+            if d is None:
+                d = self._derive(hs6, today, mp, m, unseen)
+            hs2f, hs4f, hs6f, median6, median4, hs_history = d
+            price, mass, tax, origin = r.item_price, r.net_mass, r.tax_rate, r.origin_country
+            v = log((price + 1.0) / (mass + 0.01))
+            out = cats.copy()
             out[_TAX_TYPE] = get_tax_type(r.tax_type, -1.0)
-            out[_ORIGIN] = get_origin(r.origin_country, -1.0)
-            out += self._own(r)
-            out += shared_history
-            today = float(r.date.toordinal())
-            for table, key in zip(item_tables, _item_keys(r), strict=True):
-                entry = table.get(key)
-                if entry is None:
-                    out += unseen
-                else:
-                    n, outcomes, frauds, last = entry
-                    out += (n, (frauds + mp) / (outcomes + m), today - last)
+            out[_ORIGIN] = get_origin(origin, -1.0)
+            out += (
+                tax,
+                log1p(mass),
+                log1p(price),
+                v,
+                log1p(price * tax / 100.0),
+                hs2f,
+                hs4f,
+                hs6f,
+                0.0 if r.departure_country == origin else 1.0,
+                1.0 if r.courier else 0.0,
+                1.0 if r.seller else 0.0,
+                NAN if median6 is None else v - median6,
+                NAN if median4 is None else v - median4,
+            )
+            out += shared
+            out += hs_history
+            e = route.get((hs6, origin))
+            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
+            e = hs6_departure.get((hs6, r.departure_country))
+            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
+            e = hs6_price.get((hs6, price))
+            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
+            e = hs6_mass.get((hs6, mass))
+            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
+            e = by_price.get(price)
+            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
+            e = by_mass.get(mass)
+            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
             vectors.append(out)
         return vectors
+
+    def _derive(self, hs6: str, today: float, mp: float, m: float, unseen: tuple[float, float, float]) -> _Derived:
+        """What the features of any goods item of ``hs6`` take from the code and the history (see ``derived``)."""
+        hs4 = hs6[:4]
+        past6 = self.hs6_values.get(hs6)
+        past4 = self.hs4_values.get(hs4)
+        history: list[float] = []
+        for table, key in ((self.tables[5], hs6), (self.tables[6], hs4)):
+            entry = table.get(key)
+            if entry is None:
+                history += unseen
+            else:
+                n, outcomes, frauds, last = entry
+                history += (n, (frauds + mp) / (outcomes + m), today - last)
+        d: _Derived = (
+            float(hs6[:2]),
+            float(hs4),
+            float(hs6),
+            past6[len(past6) // 2] if past6 else None,
+            past4[len(past4) // 2] if past4 else None,
+            tuple(history),
+        )
+        if len(self.derived) >= 100_000:  # HS6 codes are finite, but keep it bounded whatever the input
+            self.derived.clear()
+        self.derived[hs6] = d
+        return d
 
     def _own(self, r: KcsRecord) -> tuple[float, ...]:
         """The record's :data:`NUMERIC_OWN` features."""

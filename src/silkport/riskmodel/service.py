@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Sequence
 from datetime import date
@@ -59,17 +60,17 @@ class ZoneRiskModel:
         records = to_records(content, declaration_id, on, tax_rate=self._tax_rate, price_scale=KRW_PER_CNY)
         with self._lock:
             vectors = self._scorer.features_of_declaration(records)
-        scores = [self._scorer.score_features(x) for x in vectors]
+        scores = self._scorer.scores_of(vectors)
         worst = max(range(len(scores)), key=scores.__getitem__)
         value = Decimal(repr(scores[worst])).quantize(PLACES)
         return ModelScore(score=value, version=self.version, features=vectors[worst])
 
     def threshold(self, score: Decimal, forced_red: bool) -> Decimal | None:
         with self._lock:
-            decision = self._budget.decide(float(score), forced_red=forced_red)
-        if decision.threshold in (float("inf"), float("-inf")):
-            return None if decision.threshold > 0 else Decimal(-1)
-        return Decimal(repr(decision.threshold)).quantize(PLACES)
+            t = self._budget.admit(float(score), forced_red=forced_red)
+        if t in (math.inf, -math.inf):
+            return None if t > 0 else Decimal(-1)
+        return Decimal(repr(t)).quantize(PLACES)
 
     def explain(self, features: Sequence[float], top: int = 5) -> list[tuple[str, float, float]]:
         return [(c.feature, c.value, c.contribution) for c in self._scorer.explain(list(features), top)]

@@ -1,0 +1,69 @@
+"""The serving path scores exactly what LightGBM would: the model trained on ``train.csv`` with the shipped
+defaults, every declaration of ``valid.csv``.
+
+- the compiled trees give LightGBM's raw score (``Booster.predict(raw_score=True)``) and probability to the
+  bit, one vector at a time and a declaration's vectors at once;
+- the lodgement path's features (``features_of_declaration``, with its per-HS6 cache) equal the reference
+  ``features`` row by row while the history grows day by day (so a stale cache would show);
+- ``scores_of`` equals ``score_features``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from silkport.riskmodel.features import feature_matrix
+from silkport.riskmodel.kcs import iter_kcs
+from silkport.riskmodel.model import ModelArtifact, SourceFile, file_sha256, train_kcs
+from tests.conftest import require
+
+DATA = Path(__file__).parents[2].parent / "shared" / "data" / "customs-declarations-kcs"
+
+
+@pytest.fixture(scope="module")
+def full_model() -> Iterator[ModelArtifact]:
+    train = DATA / "train.csv"
+    require(train.is_file(), f"the KCS data set is missing at {train}")
+    records = list(iter_kcs(train))
+    # the shipped defaults (trees, features, seed); the baseline is not scored here, so a short one
+    yield train_kcs(records, [SourceFile(train.name, file_sha256(train), len(records))], baseline_rounds=5)
+
+
+def same(a: list[float], b: list[float]) -> bool:
+    return len(a) == len(b) and all(x == y or (math.isnan(x) and math.isnan(y)) for x, y in zip(a, b, strict=True))
+
+
+def test_every_valid_row_scores_as_lightgbm_to_the_bit(full_model: ModelArtifact) -> None:
+    valid = DATA / "valid.csv"
+    require(valid.is_file(), f"the KCS data set is missing at {valid}")
+    records = list(iter_kcs(valid))
+    x = feature_matrix(records, full_model.history.copy(), learn_outcomes=False)
+    assert len(x) == len(records) > 8000
+    assert any(v != v for row in x for v in row), "valid.csv should exercise missing values (NaN)"
+    matrix = np.array(x, dtype=np.float64)
+    raw = [float(r) for r in full_model.booster.predict(matrix, raw_score=True)]
+    probability = [float(p) for p in full_model.booster.predict(matrix)]
+    compiled = full_model.compiled
+    assert [compiled.raw(row) for row in x] == raw
+    assert compiled.raw_all(x) == raw
+    assert [compiled.predict(row) for row in x] == probability
+    assert full_model.probabilities(records) == probability
+    scorer = full_model.scorer()
+    assert scorer.scores_of(x) == [scorer.score_features(row) for row in x]
+
+
+def test_the_lodgement_features_equal_the_reference_as_the_history_grows(full_model: ModelArtifact) -> None:
+    records = list(iter_kcs(DATA / "valid.csv"))
+    fast, reference = full_model.history.copy(), full_model.history.copy()
+    ordered = sorted(records, key=lambda r: (r.date, r.declaration_id))
+    for r in ordered:  # the declarations of valid.csv are filed (with their outcomes) day after day
+        got = fast.features_of_declaration([r])[0]
+        assert same(got, reference.features(r)), r.declaration_id
+        fast.update(r)
+        reference.update(r)
+    assert fast.derived, "the per-HS6 cache was used"
