@@ -406,8 +406,9 @@ def figures(
 
 @router.get("/new-york-convention/{country}")
 def convention(country: str, uow: Uow, actor: CurrentActor) -> Json:
-    """Whether a country is a contracting state of the 1958 New York Convention. The desk's table is partial:
-    a country not in it is "unknown" (``contracting_state`` null), never "not a party"."""
+    """Whether a country is a contracting state of the 1958 New York Convention. The desk's table lists the 172
+    parties known when it was read (data/NOTICE.md); a country not in it is "unknown" (``contracting_state``
+    null), never "not a party", since a state may have joined since."""
     code = country.upper()
     if not is_country(code):
         raise ValidationFailed(FieldError("country", f"{country!r} is not an ISO 3166 alpha-2 code"))
