@@ -336,3 +336,19 @@ def test_every_message_the_domain_marks_is_translated_in_both_catalogs() -> None
         catalog = i18n.read_catalog(locale)
         missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))  # type: ignore[union-attr]
         assert missing == [], f"{locale}: {missing[:10]}"
+
+
+def test_a_domain_error_made_from_a_template_keeps_its_english_detail_and_reads_in_each_language() -> None:
+    from silkport.shared.errors import Conflict, NotFound
+    from silkport.shared.text import templated
+
+    exc = Conflict(templated("%(tank)s already has a reading for %(day)s", tank="URC-AIR/T1", day="2025-09-01"))
+    assert exc.detail == "URC-AIR/T1 already has a reading for 2025-09-01" and type(exc.detail) is str
+    assert str(exc) == exc.detail  # the API's problem+json says this, as before
+    with i18n.use_locale("ru"):
+        assert i18n.error_message(exc) == "у URC-AIR/T1 уже есть показание за 2025-09-01"
+        assert i18n.error_message(NotFound("no such thing")) == "no such thing"  # no template: as written
+        assert i18n.error_message(ValidationFailed(FieldError("x", "is required"))) == "обязательно"
+    with i18n.use_locale("zh_Hans"):
+        assert i18n.error_message(exc) == "URC-AIR/T1 在 2025-09-01 已有读数"
+    assert i18n.error_message(exc) == exc.detail

@@ -24,14 +24,23 @@ class FieldError:
 
 
 class DomainError(Exception):
-    """Base of every expected, user-facing error."""
+    """Base of every expected, user-facing error.
+
+    ``detail`` is English (the API shows it). Given a :class:`silkport.shared.text.Text` (``templated(...)``), the
+    error also keeps its ``template`` and ``params`` for the pages to show it in the reader's language."""
 
     status: int = 400
     title: str = "Bad request"
+    template: str | None = None
+    params: Mapping[str, object] | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
-        self.detail = detail
+        self.detail = str(detail)
+        template = getattr(detail, "template", None)
+        if isinstance(template, str):
+            self.template = template
+            self.params = getattr(detail, "params", None)
 
 
 class ValidationFailed(DomainError):

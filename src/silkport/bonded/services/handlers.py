@@ -58,7 +58,7 @@ from silkport.shared.actor import Actor, Role
 from silkport.shared.codes import is_country, is_currency
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.money import to_decimal
-from silkport.shared.text import field_error
+from silkport.shared.text import field_error, templated
 
 #: who moves bonded stock (their own enterprise's only)
 OPERATORS = frozenset({Role.WAREHOUSE_KEEPER, Role.AIRLINE, Role.ADMIN})
@@ -152,7 +152,7 @@ def _owner(actor: Actor, stated: str | None) -> str:
     """The enterprise acting: an enterprise-bound user's own; zone staff must name it."""
     if actor.is_enterprise_bound:
         if stated and stated != actor.enterprise_id:
-            raise NotFound(f"enterprise {stated} not found")
+            raise NotFound(templated("enterprise %(stated)s not found", stated=stated))
         assert actor.enterprise_id is not None
         return actor.enterprise_id
     if not stated:
@@ -168,7 +168,7 @@ def visible_owner(actor: Actor) -> str | None:
 def _lot_for(uow: BondedUnitOfWork, actor: Actor, lot_id: str) -> Lot:
     lot = uow.bonded.lot(lot_id)
     if lot is None or not actor.sees_enterprise(lot.owner_id):
-        raise NotFound(f"lot {lot_id} not found")
+        raise NotFound(templated("lot %(lot_id)s not found", lot_id=lot_id))
     return lot
 
 
@@ -319,7 +319,9 @@ def _once(
                 existing = uow.bonded.movement_by_key(full_key)
                 if existing is not None:
                     if existing.kind is not kind:
-                        raise Conflict(f"key {key!r} was used for a {existing.kind.value} movement")
+                        raise Conflict(
+                            templated("key %(key)r was used for a %(kind)s movement", key=key, kind=existing.kind.value)
+                        )
                     return existing
             try:
                 movement = work(uow)
@@ -328,7 +330,7 @@ def _once(
                 continue
             uow.commit()
             return movement
-    raise Conflict(f"key {key!r} is being used by a concurrent request; retry")
+    raise Conflict(templated("key %(key)r is being used by a concurrent request; retry", key=key))
 
 
 def movement_view(m: Movement) -> dict[str, Any]:
@@ -385,7 +387,7 @@ def _pick(
             seen.add(lot_id)
             lot = uow.bonded.lot(lot_id)
             if lot is None or not actor.sees_enterprise(lot.owner_id) or lot.owner_id != account.owner_id:
-                raise NotFound(f"lot {lot_id} not found")
+                raise NotFound(templated("lot %(lot_id)s not found", lot_id=lot_id))
             chosen.append((lot, q))
         return chosen
     if pick.quantity is None:
@@ -581,7 +583,7 @@ def handle(
         for i, (lot_id, raw) in enumerate(cmd.inputs):
             lot = uow.bonded.lot(lot_id)
             if lot is None or not actor.sees_enterprise(lot.owner_id) or lot.owner_id != owner:
-                raise NotFound(f"lot {lot_id} not found")
+                raise NotFound(templated("lot %(lot_id)s not found", lot_id=lot_id))
             inputs.append((lot, _qty(config, raw, lot.unit, f"inputs[{i}].quantity")))
         first = inputs[0][0]
         if len({lot.id for lot, _ in inputs}) != len(inputs):
@@ -603,7 +605,7 @@ def handle(
         if cmd.norm_id is not None:
             norm = uow.bonded.record("norm", cmd.norm_id)
             if norm is None or norm["owner_id"] != owner:
-                raise NotFound(f"unit consumption norm {cmd.norm_id} not found")
+                raise NotFound(templated("unit consumption norm %(norm_id)s not found", norm_id=cmd.norm_id))
             split = split_consumption(
                 used, produced, Decimal(norm["input_per_output"]), Decimal(norm["allowed_loss_pct"])
             )
@@ -842,7 +844,7 @@ def release_in_place(
     with uow_factory() as uow:
         lot = uow.bonded.lot(lot_id, lock=True)
         if lot is None or not actor.sees_enterprise(lot.owner_id):
-            raise NotFound(f"lot {lot_id} not found")
+            raise NotFound(templated("lot %(lot_id)s not found", lot_id=lot_id))
         target = lot.change_status(CustomsStatus.DUTY_PAID)
         assert declaration is not None
         held_now = uow.bonded.lot_total_in(lot.id, [AccountKind.STOCK, AccountKind.WORK_ORDER])
@@ -921,7 +923,7 @@ def decide_loss(
     with uow_factory() as uow:
         loss = uow.bonded.record("loss", loss_id, lock=True)
         if loss is None:
-            raise NotFound(f"loss {loss_id} not found")
+            raise NotFound(templated("loss %(loss_id)s not found", loss_id=loss_id))
         target = LossStatus.APPROVED if approve else LossStatus.REJECTED
         check_edge(f"loss {loss_id}", LOSS_EDGES, LossStatus(loss["status"]), target)  # type: ignore[arg-type]
         lot = uow.bonded.lot(loss["lot_id"])
@@ -1054,7 +1056,7 @@ def stocktake(
             done = uow.bonded.records("count", stocktake_id=key)
             if done:
                 if any(r["owner_id"] != owner_id for r in done):
-                    raise Conflict(f"key {key!r} names another enterprise's stocktake")
+                    raise Conflict(templated("key %(key)r names another enterprise's stocktake", key=key))
                 return done
         stock = _stock_account(uow, owner_id, site)
         stocktake_id = key or new_id()
@@ -1064,7 +1066,7 @@ def stocktake(
         for i, (lot_id, raw) in enumerate(counts):
             lot = uow.bonded.lot(lot_id)
             if lot is None or lot.owner_id != owner_id:
-                raise NotFound(f"lot {lot_id} not found")
+                raise NotFound(templated("lot %(lot_id)s not found", lot_id=lot_id))
             if lot_id in seen:
                 raise ValidationFailed(field_error(f"counts[{i}].lot", "counted twice"))
             seen.add(lot_id)
@@ -1125,7 +1127,7 @@ def decide_count(
     with uow_factory() as uow:
         count = uow.bonded.record("count", count_id, lock=True)
         if count is None:
-            raise NotFound(f"count {count_id} not found")
+            raise NotFound(templated("count %(count_id)s not found", count_id=count_id))
         target = targets[decision]
         check_edge(f"count {count_id}", COUNT_EDGES, CountStatus(count["status"]), target)  # type: ignore[arg-type]
         lot = uow.bonded.lot(count["lot_id"])
@@ -1234,9 +1236,9 @@ def close_alert(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, alert
     with uow_factory() as uow:
         alert = uow.bonded.record("alert", alert_id, lock=True)
         if alert is None:
-            raise NotFound(f"alert {alert_id} not found")
+            raise NotFound(templated("alert %(alert_id)s not found", alert_id=alert_id))
         if alert["status"] != AlertStatus.OPEN.value:
-            raise Conflict(f"alert {alert_id} is already closed")
+            raise Conflict(templated("alert %(alert_id)s is already closed", alert_id=alert_id))
         now = uow.clock.now()
         uow.bonded.update_record(
             "alert", alert_id, status=AlertStatus.CLOSED.value, closed_at=now, closed_by=actor.user_id, note=note[:500]
@@ -1315,9 +1317,9 @@ def open_work_order(
 def _work_order(uow: BondedUnitOfWork, actor: Actor, wo_id: str, *, open_only: bool = True) -> dict[str, Any]:
     wo = uow.bonded.record("work_order", wo_id)
     if wo is None or not actor.sees_enterprise(wo["owner_id"]):
-        raise NotFound(f"work order {wo_id} not found")
+        raise NotFound(templated("work order %(wo_id)s not found", wo_id=wo_id))
     if open_only and wo["status"] != WorkOrderStatus.OPEN.value:
-        raise Conflict(f"work order {wo_id} is closed")
+        raise Conflict(templated("work order %(wo_id)s is closed", wo_id=wo_id))
     return wo
 
 
@@ -1509,7 +1511,7 @@ def set_category(
     with uow_factory() as uow:
         lot = uow.bonded.lot(lot_id, lock=True)
         if lot is None or not actor.sees_enterprise(lot.owner_id):
-            raise NotFound(f"lot {lot_id} not found")
+            raise NotFound(templated("lot %(lot_id)s not found", lot_id=lot_id))
         target = lot.change_category(category)
         uow.bonded.set_lot(lot.id, category=target.value)
         uow.audit.record(
@@ -1566,7 +1568,13 @@ def close_work_order(uow_factory: Callable[[], BondedUnitOfWork], actor: Actor, 
         wo = _work_order(uow, actor, wo_id)
         held = uow.bonded.available(wo["account_id"])
         if held:
-            raise Conflict(f"work order {wo_id} still holds parts of lots {sorted(a.lot_id for a in held)}")
+            raise Conflict(
+                templated(
+                    "work order %(wo_id)s still holds parts of lots %(held)s",
+                    wo_id=wo_id,
+                    held=sorted(a.lot_id for a in held),
+                )
+            )
         now = uow.clock.now()
         uow.bonded.update_record("work_order", wo_id, status=WorkOrderStatus.CLOSED.value, closed_at=now)
         uow.audit.record(
@@ -1781,16 +1789,22 @@ def declare_month(
     """Record the consolidated declaration that covers the airline's undeclared uplifts of a closed month."""
     require(actor, OPERATORS, "declare uplifts")
     if actor.is_enterprise_bound and actor.enterprise_id != airline_id:
-        raise NotFound(f"airline {airline_id} not found")
+        raise NotFound(templated("airline %(airline_id)s not found", airline_id=airline_id))
     declaration = _ref(declaration_ref, "declaration_ref")
     _start, end = _month(month)
     with uow_factory() as uow:
         if uow.clock.now() < end:
-            raise Conflict(f"{month} is not over yet: declare it from {end.date().isoformat()}")
+            raise Conflict(
+                templated(
+                    "%(month)s is not over yet: declare it from %(date)s", month=month, date=end.date().isoformat()
+                )
+            )
         rows = uow.bonded.records("uplift", order_by="at", airline_id=airline_id, month=month, declaration_ref=None)
         pending = [r for r in rows if not r["declaration_ref"]]
         if not pending:
-            raise Conflict(f"no undeclared uplifts of {airline_id} in {month}")
+            raise Conflict(
+                templated("no undeclared uplifts of %(airline_id)s in %(month)s", airline_id=airline_id, month=month)
+            )
         for r in pending:
             uow.bonded.update_record("uplift", r["id"], declaration_ref=declaration)
         uow.audit.record(
@@ -1839,7 +1853,7 @@ def fuel_reading(
             raise ValidationFailed(field_error("day", "is in the future"))
         stock = _stock_account(uow, owner_id, tank)
         if uow.bonded.records("reading", account_id=stock.id, day=day):
-            raise Conflict(f"{tank} already has a reading for {day.isoformat()}")
+            raise Conflict(templated("%(tank)s already has a reading for %(day)s", tank=tank, day=day.isoformat()))
         book = sum((a.balance for a in uow.bonded.available(stock.id)), ZERO)
         within = abs(m - book) * 100 <= book * tolerance
         row = uow.bonded.add_record(
@@ -1913,7 +1927,7 @@ def get_movement(uow: BondedUnitOfWork, actor: Actor, movement_id: str) -> Movem
     with uow:
         m = uow.bonded.movement(movement_id)
         if m is None or not actor.sees_enterprise(m.owner_id):
-            raise NotFound(f"movement {movement_id} not found")
+            raise NotFound(templated("movement %(movement_id)s not found", movement_id=movement_id))
         return m
 
 
@@ -1938,7 +1952,7 @@ def statement(uow: BondedUnitOfWork, actor: Actor, account: str, start: date, en
     with uow:
         acc = uow.bonded.account(account)
         if acc is None or (owner is not None and acc.owner_id != owner):
-            raise NotFound(f"account {account} not found")
+            raise NotFound(templated("account %(account)s not found", account=account))
         opening = {lot: q for (a, lot), q in uow.bonded.posting_sums(begin).items() if a == account}
         lines = [line for line in uow.bonded.lines(begin, finish) if line.account_id == account]
         closing = dict(opening)

@@ -27,7 +27,7 @@ from silkport.bonded.domain.model import quantity
 from silkport.bonded.services import handlers, views
 from silkport.bonded.services.handlers import CUSTOMS, OPERATORS, BondedConfig
 from silkport.bonded.services.ports import BondedUnitOfWork
-from silkport.entrypoints.web.i18n import _, field_message, money, number
+from silkport.entrypoints.web.i18n import _, error_message, field_message, money, number
 from silkport.entrypoints.web.pages import (
     CurrentViewer,
     Form,
@@ -348,7 +348,7 @@ def declare_month(
     try:
         handlers.declare_month(uows, actor, actor.enterprise_id, month, _text(form, "declaration_ref", 64))
     except (ValidationFailed, Conflict) as exc:
-        message = "; ".join(field_message(e) for e in exc.errors) if isinstance(exc, ValidationFailed) else exc.detail
+        message = error_message(exc)
         status = 422 if isinstance(exc, ValidationFailed) else 409
         values = _uplift_values(viewer)
         return _fuel_page(request, viewer, uow, config, month, values, {}, status_code=status, declare_error=message)
@@ -391,7 +391,7 @@ def record_reading(
                 name = "measured_litres_15c" if e.field == "measured" else e.field
                 errors.setdefault(name if name in READING_FIELDS else "form", []).append(field_message(e))
         except (Conflict, NotFound) as exc:
-            errors.setdefault("form", []).append(exc.detail)
+            errors.setdefault("form", []).append(error_message(exc))
         else:
             return RedirectResponse(f"/bonded/fuel?day={values['day']}&done=reading#readings", status_code=303)
     status = 409 if "form" in errors and len(errors) == 1 else 422
@@ -444,7 +444,7 @@ def record_uplift(
                 name = UPLIFT_FIELD_NAMES.get(e.field, e.field)
                 errors.setdefault(name if name in UPLIFT_FIELDS else "form", []).append(field_message(e))
         except (Conflict, NotFound) as exc:
-            errors.setdefault("form", []).append(exc.detail)
+            errors.setdefault("form", []).append(error_message(exc))
         else:
             month = movement.at.strftime("%Y-%m")
             return RedirectResponse(f"/bonded/fuel?month={month}&done=uplift#u-{movement.id}", status_code=303)

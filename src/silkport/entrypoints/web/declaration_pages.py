@@ -945,7 +945,8 @@ def _readable(exc: DomainError, d: Declaration | None) -> str:
     if isinstance(exc, ValidationFailed):
         messages = [i18n.field_message(e) for e in exc.errors]
         return "; ".join(m[:1].upper() + m[1:] for m in messages) + "."
-    return exc.detail[:1].upper() + exc.detail[1:]
+    detail = i18n.error_message(exc)
+    return detail[:1].upper() + detail[1:]
 
 
 @router.post("/declarations/{declaration_id}/actions/{action}", response_class=HTMLResponse)

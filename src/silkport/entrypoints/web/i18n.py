@@ -43,7 +43,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from silkport.enterprises.domain.users import LOCALES
 from silkport.shared.clock import ZONE_TZ, local
 from silkport.shared.codes import country_name
-from silkport.shared.errors import FieldError
+from silkport.shared.errors import DomainError, FieldError, ValidationFailed
 from silkport.shared.text import Text
 
 __all__ = [
@@ -53,6 +53,7 @@ __all__ = [
     "N_",
     "_",
     "domain_message",
+    "error_message",
     "field_message",
     "gettext",
     "ngettext",
@@ -282,6 +283,16 @@ def pN_(context: str, message: str) -> str:  # noqa: N802 - a keyword of the ext
     """Marks a message with a context (translated later with :func:`pgettext`); returns the message."""
     del context
     return message
+
+
+def error_message(error: DomainError) -> str:
+    """A domain error's detail in the request's language: a validation failure's field messages, an error made
+    from a template translated, else as the domain wrote it (translated if the catalog happens to know it)."""
+    if isinstance(error, ValidationFailed):
+        return "; ".join(field_message(e) for e in error.errors)
+    if error.template is not None:
+        return domain_message(error.template, error.params)
+    return translations(current_locale()).gettext(error.detail)
 
 
 def _plain_gettext(message: str) -> str:

@@ -334,7 +334,7 @@ def _readable_detail(exc: DomainError) -> str:
     ones the domain templated; others as written), any other error as the domain wrote it."""
     if isinstance(exc, ValidationFailed):
         return "; ".join(f"{e.field}: {i18n.field_message(e)}" for e in exc.errors)
-    return exc.detail
+    return i18n.error_message(exc)
 
 
 class PageRoute(APIRoute):
