@@ -124,6 +124,8 @@ def test_the_dashboards_claims_and_stages_read_in_the_readers_language(no_random
     in_language(z, "analyst", "ru")
     page = text_of(z.client.get("/dashboard").text)
     assert "экспорт коммерческих автомобилей через Хоргос" in page and "рейсов: 0" in page
+    assert "перевозок МДП: 0; p50 – ч" in page and "None" not in page  # a missing figure is a dash, not None
+    assert "3 ч" in page  # the unit of an hour
     # the CSV stays in English: it is data for other programs, like `silkport report`
     csv_text = z.client.get("/dashboard/csv/claims").text
     assert "Urumqi airport international cargo, Jan-Aug 2025" in csv_text and "0 flights" in csv_text

@@ -83,7 +83,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "air_cargo_tonnes",
         N_("Urumqi airport international cargo, Jan-Aug 2025"),
-        "t",
+        N_("t"),
         Decimal(68100),
         JAN_AUG_2025,
         "URUMQI",
@@ -108,7 +108,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "horgos_clearance_before",
         N_("Horgos clearance time before the smart port (median)"),
-        "h",
+        N_("h"),
         Decimal(3),
         TWO_YEARS,
         "HORGOS",
@@ -116,7 +116,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "horgos_clearance_after",
         N_("Horgos clearance time with the smart port (median)"),
-        "h",
+        N_("h"),
         Decimal(1),
         TWO_YEARS,
         "HORGOS",
@@ -124,7 +124,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "kashgar_kyrgyzstan_w2w",
         N_("Kashgar-Kyrgyzstan warehouse to warehouse within 48-72 h (p90)"),
-        "h",
+        N_("h"),
         Decimal(72),
         TWO_YEARS,
     ),

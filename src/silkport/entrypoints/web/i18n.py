@@ -266,6 +266,8 @@ def domain_message(template: str, params: Mapping[str, object] | None = None) ->
 
 
 def _param(value: object) -> object:
+    if value is None:
+        return "–"  # a figure that is not there (a page shows a dash where the English text says None)
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
         return value
     return number(value)
