@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from silkport.clearance.schemas import content_from_json
 from silkport.riskmodel.features import feature_matrix
-from silkport.riskmodel.kcs import iter_kcs
+from silkport.riskmodel.kcs import iter_kcs, to_records
 from silkport.riskmodel.model import ModelArtifact, SourceFile, file_sha256, train_kcs
+from silkport.riskmodel.service import KRW_PER_CNY, ZoneRiskModel
+from tests import factories
 from tests.conftest import require
 
 DATA = Path(__file__).parents[2].parent / "shared" / "data" / "customs-declarations-kcs"
@@ -67,3 +72,33 @@ def test_the_lodgement_features_equal_the_reference_as_the_history_grows(full_mo
         fast.update(r)
         reference.update(r)
     assert fast.derived, "the per-HS6 cache was used"
+
+
+def test_a_lodgement_is_scored_as_its_records_are(full_model: ModelArtifact) -> None:
+    """``ZoneRiskModel.score`` (the lodgement path: no records, per-HS6 cache, the trees for all items in one
+    call) gives the riskiest item's score of the reference path, and that item's feature vector."""
+    model = ZoneRiskModel(full_model, 0.05)
+    reference = full_model.scorer()
+    day = date.fromordinal(full_model.trained_through.toordinal() + 1)
+    variants = [
+        factories.declaration(declarant="ENT-1"),
+        factories.declaration(
+            declarant="ENT-2",
+            transport_mode="mail",
+            transport_id="EMS-1",
+            items=[
+                factories.item(),
+                factories.item(hs_code="61091000", value="10.00", net_mass_kg="100", preference="CN-SCO"),
+                factories.item(hs_code="392690", value="0", origin_country="VN"),
+            ],
+        ),
+    ]
+    for n, body in enumerate(variants * 3):  # again and again: the per-HS6 cache answers as the first time
+        content = content_from_json(body)
+        opinion = model.score(f"DEC-{n}", content, day)
+        records = to_records(content, f"DEC-{n}", day, price_scale=KRW_PER_CNY)
+        scores = [reference.score(r) for r in records]
+        worst = max(range(len(scores)), key=scores.__getitem__)
+        assert opinion.score == Decimal(repr(scores[worst])).quantize(Decimal("0.000001"))
+        assert same(list(opinion.features), reference.features(records[worst]))
+        assert opinion.version == full_model.version

@@ -16,6 +16,7 @@ from silkport.clearance.schemas import content_from_json
 from silkport.riskmodel.features import (
     FEATURES,
     GROUP_NAMES,
+    HEADER_FIELDS,
     HS_GROUPS,
     ITEM_GROUPS,
     SHARED_GROUPS,
@@ -25,7 +26,10 @@ from silkport.riskmodel.features import (
     feature_matrix,
     history_keys,
 )
-from silkport.riskmodel.kcs import KcsRecord, to_record, to_records
+from silkport.riskmodel.features import (
+    _header as _header_of,
+)
+from silkport.riskmodel.kcs import Header, KcsRecord, declaration_goods, to_record, to_records
 from tests import factories
 
 START = date(2020, 3, 1)
@@ -379,3 +383,59 @@ def test_a_silkport_declaration_maps_onto_kcs_records() -> None:
     # the API's records go through the same features
     state = HistoryState(FeatureSpec.fit(records))
     assert len(state.features(first)) == len(FEATURES)
+
+
+_item_choices = st.tuples(
+    st.sampled_from(["847130", "85171300", "392690", "610910"]),
+    st.sampled_from(["CN", "VN", "KZ"]),
+    st.sampled_from([None, "CN-SCO"]),
+    st.sampled_from(["1.0", "400.0", "0.5"]),
+    st.sampled_from(["0", "1000.00", "60000.00", "12.34"]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    history=records_strategy(n_min=1),
+    items=st.lists(_item_choices, min_size=1, max_size=6),
+    mail=st.booleans(),
+    certificate=st.booleans(),
+)
+def test_the_lodgement_path_scores_a_declaration_as_its_records(
+    history: list[KcsRecord], items: list[tuple[str, str, str | None, str, str]], mail: bool, certificate: bool
+) -> None:
+    """``features_of_goods(declaration_goods(content))`` (what a lodgement computes, no records built) gives
+    the reference ``features`` of each record ``to_records`` makes of the same declaration."""
+    spec = FeatureSpec.fit(history)
+    state = HistoryState(spec)
+    for r in sorted(history, key=lambda r: (r.date, r.declaration_id)):
+        state.update(r)
+    body = factories.declaration(
+        declarant="ENT-1",
+        transport_mode="mail" if mail else "road",
+        transport_id="EMS-1" if mail else "KZ 1",
+        items=[
+            factories.item(hs_code=hs, origin_country=o, preference=p, net_mass_kg=mass, gross_mass_kg="500", value=v)
+            for hs, o, p, mass, v in items
+        ],
+        documents=[{"kind": "certificate_of_origin", "reference": "CO-1"}] if certificate else [],
+    )
+    content = content_from_json(body)
+    day = START + timedelta(days=9)
+
+    def rate(item: object) -> float:
+        return 8.0 if getattr(item, "hs_code", "").startswith("8471") else 0.0
+
+    header, goods = declaration_goods(content, tax_rate=rate, price_scale=176.0)
+    assert tuple(header) == _header_of(to_records(content, "DEC-9", day, tax_rate=rate, price_scale=176.0)[0])
+    fast = state.copy().features_of_goods(day, header, goods, "DEC-9")
+    reference = state.copy()
+    records = to_records(content, "DEC-9", day, tax_rate=rate, price_scale=176.0)
+    assert len(fast) == len(records)
+    for vector, r in zip(fast, records, strict=True):
+        assert same(vector, reference.features(r))
+    assert all(same(a, b) for a, b in zip(state.copy().features_of_declaration(records), fast, strict=True))
+
+
+def test_the_header_is_the_shared_record_fields() -> None:
+    assert Header._fields == HEADER_FIELDS

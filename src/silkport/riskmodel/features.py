@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from silkport.riskmodel.kcs import KcsRecord, chronological
+from silkport.riskmodel.kcs import Goods, KcsRecord, chronological
 
 #: bump when the feature list or its meaning changes: a model is only served with the features it learnt
 FEATURE_SET_VERSION = "kcs-features-3"
@@ -128,7 +128,9 @@ if SHARED_GROUPS + HS_GROUPS + ITEM_GROUPS != GROUP_NAMES:  # pragma: no cover -
     raise AssertionError("features_of_declaration reads the histories in another order than GROUP_NAMES")
 
 
-_header = operator.attrgetter(
+#: the record fields every goods item of a declaration shares (``kcs.Header``), in the order
+#: :meth:`HistoryState.features_of_goods` reads them
+HEADER_FIELDS: tuple[str, ...] = (
     "office",
     "process_type",
     "import_type",
@@ -142,6 +144,7 @@ _header = operator.attrgetter(
     "seller",
     "courier",
 )
+_header = operator.attrgetter(*HEADER_FIELDS)
 
 FEATURES: tuple[str, ...] = (
     *CATEGORICAL_ATTRIBUTES,
@@ -152,6 +155,9 @@ FEATURES: tuple[str, ...] = (
 CATEGORICAL_INDICES: tuple[int, ...] = tuple(range(len(CATEGORICAL_ATTRIBUTES)))
 _TAX_TYPE = CATEGORICAL_ATTRIBUTES.index("tax_type")
 _ORIGIN = CATEGORICAL_ATTRIBUTES.index("origin_country")
+# features_of_goods codes the header's categorical attributes by position: guard the layout it assumes
+if (_TAX_TYPE, _ORIGIN) != (6, 9) or CATEGORICAL_ATTRIBUTES[:6] + CATEGORICAL_ATTRIBUTES[7:9] != HEADER_FIELDS[:8]:
+    raise AssertionError("features_of_goods reads the categorical attributes in another order")  # pragma: no cover
 
 NAN = float("nan")
 #: HistoryState.derived: (hs2, hs4, hs6 as numbers, median log value per kg of the HS6 and of the HS4 or None,
@@ -341,29 +347,64 @@ class HistoryState:
 
     def features_of_declaration(self, records: Sequence[KcsRecord]) -> list[list[float]]:
         """The feature vectors of a declaration's goods items (``to_records``): equal to :meth:`features` of each
-        (the tests hold them to it), computed the way the lodgement path needs them fast.
+        (the tests hold them to it), with what the items share looked up once (:meth:`features_of_goods`).
 
-        What the items share (the header's categorical codes and the importer, declarant, seller, courier and
-        office histories) is looked up once; what depends on the HS6 code alone (the code as numbers, the
-        medians of value per kg, the HS6 and HS4 histories) comes from :attr:`derived`, filled on first use
-        and cleared whenever the history commits or changes day; the remaining six histories are looked up
-        per item, unrolled. A record that does not share the first one's header is computed on its own; from a
-        record of another day on, every record is (exactly :meth:`features`, one by one)."""
+        A record that does not share the first one's header is computed on its own; from a record of another
+        day on, every record is (exactly :meth:`features`, one by one)."""
         if not records:
             return []
         first = records[0]
         day = first.date
+        head = _header(first)
+        same_day = next((i for i, r in enumerate(records) if r.date != day), len(records))
+        shared = [i for i in range(same_day) if not i or _header(records[i]) == head]
+        together = set(shared)
+        goods = [
+            (r.hs6, r.origin_country, r.tax_type, r.tax_rate, r.net_mass, r.item_price)
+            for r in (records[i] for i in shared)
+        ]
+        computed = self.features_of_goods(day, head, goods, first.declaration_id)
+        vectors: list[list[float]] = []
+        at = iter(computed)
+        for i in range(same_day):
+            vectors.append(next(at) if i in together else self.features(records[i]))
+        vectors += [self.features(r) for r in records[same_day:]]  # advance, or refuse a look-ahead
+        return vectors
+
+    def features_of_goods(
+        self, day: date, header: Sequence[str], goods: Sequence[Goods], declaration_id: str = ""
+    ) -> list[list[float]]:
+        """The feature vectors of a declaration's goods items filed on ``day``, from what they share (``header``:
+        the record fields in ``_header`` order, e.g. a ``kcs.Header``) and per item ``(hs6, origin country,
+        tax type, tax rate, net mass, item price)`` (``kcs.declaration_goods``): what :meth:`features` gives for
+        the records with these values, in one pass.
+
+        The header's categorical codes and the importer, declarant, seller, courier and office histories are
+        looked up once; what depends on the HS6 code alone (the code as numbers, the medians of value per kg,
+        the HS6 and HS4 histories) comes from :attr:`derived`, filled on first use and cleared whenever the
+        history commits or changes day; the six other histories are looked up per item, unrolled."""
         current = self.day
         if current is None or day > current:
             self._advance(day)
         elif day < current:
             raise LookAheadError(
-                f"the history is at {current.isoformat()}: declaration {first.declaration_id} dated "
+                f"the history is at {current.isoformat()}: declaration {declaration_id} dated "
                 f"{day.isoformat()} would see later events"
             )
-        head = _header(first)
+        (office, process, import_type, import_use, payment, transport, indicator, departure, *parties) = header
         lookups = self.spec.lookups
-        cats = [get(value, -1.0) for get, value in zip(lookups, _categorical_values(first), strict=True)]
+        cats = [
+            lookups[0](office, -1.0),
+            lookups[1](process, -1.0),
+            lookups[2](import_type, -1.0),
+            lookups[3](import_use, -1.0),
+            lookups[4](payment, -1.0),
+            lookups[5](transport, -1.0),
+            -1.0,  # tax type: per item
+            lookups[7](indicator, -1.0),
+            lookups[8](departure, -1.0),
+            -1.0,  # origin country: per item
+        ]
         get_tax_type = lookups[_TAX_TYPE]
         get_origin = lookups[_ORIGIN]
         p = (self.frauds + 1.0) / (self.outcomes + 5.0)
@@ -372,9 +413,9 @@ class HistoryState:
         unseen = (0.0, p, -1.0)
         today = float(day.toordinal())
         tables = self.tables
+        importer, declarant, seller, courier = parties
         shared: list[float] = []
-        parties = (first.importer, first.declarant, first.seller, first.courier, first.office)  # SHARED_GROUPS
-        for table, key in zip(tables, parties, strict=False):
+        for table, key in zip(tables, (importer, declarant, seller, courier, office), strict=False):  # SHARED_GROUPS
             entry = table.get(key)
             if entry is None:
                 shared += unseen
@@ -382,25 +423,19 @@ class HistoryState:
                 n, outcomes, frauds, last = entry
                 shared += (n, (frauds + mp) / (outcomes + m), today - last)
         route, hs6_departure, hs6_price, hs6_mass, by_price, by_mass = tables[7:]
+        has_courier = 1.0 if courier else 0.0
+        has_seller = 1.0 if seller else 0.0
         derived = self.derived
         log, log1p = math.log, math.log1p
         vectors: list[list[float]] = []
-        for i, r in enumerate(records):
-            if r.date != day:  # another day: the rest one by one (features() advances or refuses)
-                vectors += [self.features(x) for x in records[i:]]
-                break
-            if i and _header(r) != head:
-                vectors.append(self.features(r))
-                continue
-            hs6 = r.hs6
+        for hs6, origin, tax_type, tax, mass, price in goods:
             d = derived.get(hs6)
             if d is None:
                 d = self._derive(hs6, today, mp, m, unseen)
             hs2f, hs4f, hs6f, median6, median4, hs_history = d
-            price, mass, tax, origin = r.item_price, r.net_mass, r.tax_rate, r.origin_country
             v = log((price + 1.0) / (mass + 0.01))
             out = cats.copy()
-            out[_TAX_TYPE] = get_tax_type(r.tax_type, -1.0)
+            out[_TAX_TYPE] = get_tax_type(tax_type, -1.0)
             out[_ORIGIN] = get_origin(origin, -1.0)
             out += (
                 tax,
@@ -411,9 +446,9 @@ class HistoryState:
                 hs2f,
                 hs4f,
                 hs6f,
-                0.0 if r.departure_country == origin else 1.0,
-                1.0 if r.courier else 0.0,
-                1.0 if r.seller else 0.0,
+                0.0 if departure == origin else 1.0,
+                has_courier,
+                has_seller,
                 NAN if median6 is None else v - median6,
                 NAN if median4 is None else v - median4,
             )
@@ -421,7 +456,7 @@ class HistoryState:
             out += hs_history
             e = route.get((hs6, origin))
             out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
-            e = hs6_departure.get((hs6, r.departure_country))
+            e = hs6_departure.get((hs6, departure))
             out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
             e = hs6_price.get((hs6, price))
             out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])

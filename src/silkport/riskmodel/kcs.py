@@ -228,6 +228,67 @@ def chronological(records: Iterable[KcsRecord]) -> list[KcsRecord]:
 BASIC_TAX_TYPE = "A"
 
 
+class Header(NamedTuple):
+    """What every goods item of a declaration shares, in the order ``features._header`` reads a record."""
+
+    office: str
+    process_type: str
+    import_type: str
+    import_use: str
+    payment_type: str
+    transport_mode: str
+    origin_indicator: str
+    departure_country: str
+    importer: str
+    declarant: str
+    seller: str
+    courier: str
+
+
+#: a goods item as the features need it: (hs6, origin country, tax type, tax rate %, net mass kg, item price)
+Goods = tuple[str, str, str, float, float, float]
+
+
+def declaration_goods(
+    content: DeclarationContent,
+    *,
+    tax_rate: Callable[[GoodsItem], float] | None = None,
+    price_scale: float = 1.0,
+) -> tuple[Header, list[Goods]]:
+    """A silkport declaration as KCS attributes (see the module's mapping table): what its goods items share,
+    and per item what differs. :func:`to_records` builds its records from this; the lodgement path scores
+    it directly (``HistoryState.features_of_goods``), without records."""
+    has_certificate = any(d.kind is DocumentKind.CERTIFICATE_OF_ORIGIN for d in content.documents)
+    mode = content.transport_mode
+    header = Header(
+        content.office_code,
+        "B",  # process_type
+        content.type.value,
+        content.bonded_exit_kind.value if content.bonded_exit_kind else "",
+        content.incoterm.value,
+        mode.rec19 + "0",
+        "Y" if has_certificate else "N",
+        content.dispatch_country,
+        content.consignee.identifier or content.consignee.name,
+        content.declarant_id,
+        content.consignor.identifier or content.consignor.name,
+        content.transport_id if mode is TransportMode.MAIL else "",
+    )
+    rate = float(content.exchange_rate) * price_scale
+    goods = [
+        (
+            item.hs_code[:6],
+            item.origin_country,
+            item.preference or BASIC_TAX_TYPE,
+            float(tax_rate(item)) if tax_rate is not None else 0.0,
+            float(item.net_mass_kg),
+            float(item.value) * rate,
+        )
+        for item in content.items
+    ]
+    return header, goods
+
+
 def to_records(
     content: DeclarationContent,
     declaration_id: str,
@@ -239,55 +300,39 @@ def to_records(
     """A silkport declaration as KCS records, one per goods item (see the module's mapping table).
 
     ``tax_rate(item)`` gives an item's duty rate in percent (from the tariff the caller holds; 0 without one).
-    A declaration's risk is the highest of its items' scores (``FastScorer.score_declaration``)."""
-    has_certificate = any(d.kind is DocumentKind.CERTIFICATE_OF_ORIGIN for d in content.documents)
-    mode = content.transport_mode
-    rate = float(content.exchange_rate) * price_scale
-    # what every item of the declaration shares, computed once (this runs on every lodgement)
-    office = content.office_code
-    import_type = content.type.value
-    import_use = content.bonded_exit_kind.value if content.bonded_exit_kind else ""
-    payment_type = content.incoterm.value
-    transport_mode = mode.rec19 + "0"
-    declarant = content.declarant_id
-    importer = content.consignee.identifier or content.consignee.name
-    seller = content.consignor.identifier or content.consignor.name
-    courier = content.transport_id if mode is TransportMode.MAIL else ""
-    departure = content.dispatch_country
-    indicator = "Y" if has_certificate else "N"
+    A declaration's risk is the highest of its items' scores (``RiskScorer.score_declaration``)."""
+    h, goods = declaration_goods(content, tax_rate=tax_rate, price_scale=price_scale)
     make = KcsRecord._make
-    records: list[KcsRecord] = []
-    for n, item in enumerate(content.items, start=1):
-        # positional, in field order (``_make`` skips the keyword-parsing constructor on this hot path)
-        records.append(
-            make(
-                (
-                    declaration_id if n == 1 else f"{declaration_id}#{n}",
-                    day,
-                    office,
-                    "B",  # process_type
-                    import_type,
-                    import_use,
-                    payment_type,
-                    transport_mode,
-                    declarant,
-                    importer,
-                    seller,
-                    courier,
-                    item.hs6,
-                    departure,
-                    item.origin_country,
-                    float(tax_rate(item)) if tax_rate is not None else 0.0,
-                    item.preference or BASIC_TAX_TYPE,
-                    indicator,
-                    float(item.net_mass_kg),
-                    float(item.value) * rate,
-                    None,  # fraud: unknown when filed
-                    None,  # critical_fraud
-                )
+    return [
+        # positional, in field order (``_make`` skips the keyword-parsing constructor)
+        make(
+            (
+                declaration_id if n == 1 else f"{declaration_id}#{n}",
+                day,
+                h.office,
+                h.process_type,
+                h.import_type,
+                h.import_use,
+                h.payment_type,
+                h.transport_mode,
+                h.declarant,
+                h.importer,
+                h.seller,
+                h.courier,
+                hs6,
+                h.departure_country,
+                origin,
+                tax,
+                tax_type,
+                h.origin_indicator,
+                mass,
+                price,
+                None,  # fraud: unknown when filed
+                None,  # critical_fraud
             )
         )
-    return records
+        for n, (hs6, origin, tax_type, tax, mass, price) in enumerate(goods, start=1)
+    ]
 
 
 def to_record(

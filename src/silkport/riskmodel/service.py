@@ -13,7 +13,7 @@ from silkport.clearance.domain.duties import TariffSchedule
 from silkport.clearance.domain.model import DeclarationContent, GoodsItem
 from silkport.clearance.services.ports import ModelScore
 from silkport.riskmodel.budget import InspectionBudget
-from silkport.riskmodel.kcs import to_records
+from silkport.riskmodel.kcs import declaration_goods
 from silkport.riskmodel.model import ModelArtifact, load_latest
 
 #: KCS prices are in Korean won; silkport's in yuan. About 176 KRW to the yuan (2020-2021 average).
@@ -57,9 +57,9 @@ class ZoneRiskModel:
         return rate
 
     def score(self, declaration_id: str, content: DeclarationContent, on: date) -> ModelScore:
-        records = to_records(content, declaration_id, on, tax_rate=self._tax_rate, price_scale=KRW_PER_CNY)
-        with self._lock:
-            vectors = self._scorer.features_of_declaration(records)
+        header, goods = declaration_goods(content, tax_rate=self._tax_rate, price_scale=KRW_PER_CNY)
+        with self._lock:  # the features of to_records(content, ...), without building the records
+            vectors = self._scorer.history.features_of_goods(on, header, goods, declaration_id)
         scores = self._scorer.scores_of(vectors)
         worst = max(range(len(scores)), key=scores.__getitem__)
         value = Decimal(repr(scores[worst])).quantize(PLACES)
