@@ -145,3 +145,13 @@ def test_the_registration_forms_domain_errors_read_in_the_readers_language(zone:
     )
     assert "必须为 18 位，实际为 16 位" in r.text
     # (the API keeps its English text: tests/e2e/test_api_enterprises.py asserts "check character should be L")
+
+
+def test_the_legal_desks_field_errors_read_in_the_readers_language(desk: Zone) -> None:
+    from tests.e2e.test_dispute_pages import form as dispute_form
+
+    in_language(desk, "legal", "ru")
+    token = page_csrf(desk.client, "/disputes/new")
+    r = desk.client.post("/disputes/new", data={**dispute_form(), "seat": "XX", "csrf_token": token})
+    assert r.status_code == 422
+    assert "'XX' — не код ISO 3166 alpha-2" in html.unescape(r.text) and "is not an ISO" not in r.text

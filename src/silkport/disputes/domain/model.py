@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from silkport.shared.codes import is_country, is_currency
 from silkport.shared.errors import FieldError, IllegalTransition, ValidationFailed
+from silkport.shared.text import field_error
 
 
 class CaseType(StrEnum):
@@ -367,25 +368,29 @@ def _errors(errors: list[FieldError]) -> None:
 def validate_parties(case_type: CaseType, parties: tuple[Party, ...]) -> None:
     errors: list[FieldError] = []
     if not parties:
-        errors.append(FieldError("parties", "name at least one party"))
+        errors.append(field_error("parties", "name at least one party"))
     for i, p in enumerate(parties):
         if not p.name.strip():
-            errors.append(FieldError(f"parties[{i}].name", "must not be empty"))
+            errors.append(field_error(f"parties[{i}].name", "must not be empty"))
         if not is_country(p.country):
-            errors.append(FieldError(f"parties[{i}].country", f"{p.country!r} is not an ISO 3166 alpha-2 code"))
+            errors.append(
+                field_error(f"parties[{i}].country", "%(country)r is not an ISO 3166 alpha-2 code", country=p.country)
+            )
         try:
             ZoneInfo(p.time_zone)
         except (ZoneInfoNotFoundError, ValueError):
-            errors.append(FieldError(f"parties[{i}].time_zone", f"{p.time_zone!r} is not an IANA time zone"))
+            errors.append(
+                field_error(f"parties[{i}].time_zone", "%(time_zone)r is not an IANA time zone", time_zone=p.time_zone)
+            )
     roles = [p.role for p in parties]
     if case_type is not CaseType.CONSULTATION and parties:
         if PartyRole.CLAIMANT not in roles:
-            errors.append(FieldError("parties", f"a {case_type.value} needs a claimant"))
+            errors.append(field_error("parties", "a %(case_type)s needs a claimant", case_type=case_type.value))
         if PartyRole.RESPONDENT not in roles:
-            errors.append(FieldError("parties", f"a {case_type.value} needs a respondent"))
+            errors.append(field_error("parties", "a %(case_type)s needs a respondent", case_type=case_type.value))
     keys = [p.key for p in parties]
     if len(set(keys)) != len(keys):
-        errors.append(FieldError("parties", "the same party is named twice"))
+        errors.append(field_error("parties", "the same party is named twice"))
     _errors(errors)
 
 
@@ -407,25 +412,29 @@ def open_case(
 ) -> Case:
     errors: list[FieldError] = []
     if not subject.strip():
-        errors.append(FieldError("subject", "must not be empty"))
+        errors.append(field_error("subject", "must not be empty"))
     if not languages:
-        errors.append(FieldError("languages", "name at least one language of the proceedings"))
+        errors.append(field_error("languages", "name at least one language of the proceedings"))
     for i, lang in enumerate(languages):
         if not re.fullmatch(r"[a-z]{2,3}", lang):
-            errors.append(FieldError(f"languages[{i}]", f"{lang!r} is not an ISO 639 code"))
+            errors.append(field_error(f"languages[{i}]", "%(lang)r is not an ISO 639 code", lang=lang))
     if seat is not None and not is_country(seat):
-        errors.append(FieldError("seat", f"{seat!r} is not an ISO 3166 alpha-2 code"))
+        errors.append(field_error("seat", "%(seat)r is not an ISO 3166 alpha-2 code", seat=seat))
     if (amount is None) != (currency is None):
-        errors.append(FieldError("amount", "an amount in dispute needs its currency (and a currency an amount)"))
+        errors.append(field_error("amount", "an amount in dispute needs its currency (and a currency an amount)"))
     if amount is not None and amount < 0:
-        errors.append(FieldError("amount", "must not be negative"))
+        errors.append(field_error("amount", "must not be negative"))
     if currency is not None and not is_currency(currency):
-        errors.append(FieldError("currency", f"{currency!r} is not an ISO 4217 code"))
+        errors.append(field_error("currency", "%(currency)r is not an ISO 4217 code", currency=currency))
     for i, link in enumerate(links):
         if link.kind not in LINK_KINDS:
-            errors.append(FieldError(f"links[{i}].kind", f"must be one of {', '.join(sorted(LINK_KINDS))}"))
+            errors.append(
+                field_error(
+                    f"links[{i}].kind", "must be one of %(LINK_KINDS)s", LINK_KINDS=", ".join(sorted(LINK_KINDS))
+                )
+            )
         if not link.ref.strip():
-            errors.append(FieldError(f"links[{i}].ref", "must not be empty"))
+            errors.append(field_error(f"links[{i}].ref", "must not be empty"))
     try:
         validate_parties(case_type, parties)
     except ValidationFailed as exc:
@@ -453,11 +462,13 @@ def transition(case: Case, target: Status, limits: tuple[TimeLimit, ...], at: da
     if target not in legal_targets(case.type, case.status):
         raise IllegalTransition(f"a {case.type.value} case", case.status.value, target.value)
     if target is Status.NEUTRAL_APPOINTED and not case.neutrals:
-        raise ValidationFailed(FieldError("neutrals", "appoint a mediator or arbitrator first"))
+        raise ValidationFailed(field_error("neutrals", "appoint a mediator or arbitrator first"))
     if target in OUTCOME_TARGETS and case.outcome is None:
-        raise ValidationFailed(FieldError("outcome", f"record the outcome to move the case to {target.value}"))
+        raise ValidationFailed(
+            field_error("outcome", "record the outcome to move the case to %(target)s", target=target.value)
+        )
     if target is Status.ENFORCEMENT and not case.enforcements:
-        raise ValidationFailed(FieldError("enforcements", "file an enforcement first"))
+        raise ValidationFailed(field_error("enforcements", "file an enforcement first"))
     deadlines = _start_limits(case, target, limits, at.date())
     return replace(case, status=target, deadlines=deadlines, status_since=at)
 
@@ -467,21 +478,25 @@ def record_outcome(case: Case, outcome: Outcome, limits: tuple[TimeLimit, ...], 
     target = next(s for s, kinds in OUTCOME_TARGETS.items() if outcome.kind in kinds)
     errors: list[FieldError] = []
     if case.outcome is not None:
-        errors.append(FieldError("kind", "the case already has an outcome"))
+        errors.append(field_error("kind", "the case already has an outcome"))
     if target is Status.DECIDED and outcome.kind is not DECISIONS[case.type]:
-        errors.append(FieldError("kind", f"a {case.type.value} is decided by {DECISIONS[case.type].value}"))
+        errors.append(
+            field_error(
+                "kind", "a %(type)s is decided by %(type2)s", type=case.type.value, type2=DECISIONS[case.type].value
+            )
+        )
     if (outcome.amount is None) != (outcome.currency is None):
-        errors.append(FieldError("amount", "an amount needs its currency (and a currency an amount)"))
+        errors.append(field_error("amount", "an amount needs its currency (and a currency an amount)"))
     if outcome.amount is not None and outcome.amount < 0:
-        errors.append(FieldError("amount", "must not be negative"))
+        errors.append(field_error("amount", "must not be negative"))
     if outcome.currency is not None and not is_currency(outcome.currency):
-        errors.append(FieldError("currency", f"{outcome.currency!r} is not an ISO 4217 code"))
+        errors.append(field_error("currency", "%(currency)r is not an ISO 4217 code", currency=outcome.currency))
     if outcome.in_favour_of is not None and case.party(outcome.in_favour_of) is None:
-        errors.append(FieldError("in_favour_of", "is not a party to this case"))
+        errors.append(field_error("in_favour_of", "is not a party to this case"))
     if outcome.decided_on > at.date():
-        errors.append(FieldError("decided_on", "must not be in the future"))
+        errors.append(field_error("decided_on", "must not be in the future"))
     if outcome.decided_on < case.opened_at.date():
-        errors.append(FieldError("decided_on", "must not be before the case was opened"))
+        errors.append(field_error("decided_on", "must not be before the case was opened"))
     if target not in legal_targets(case.type, case.status):
         raise IllegalTransition(f"a {case.type.value} case", case.status.value, target.value)
     _errors(errors)
@@ -491,14 +506,16 @@ def record_outcome(case: Case, outcome: Outcome, limits: tuple[TimeLimit, ...], 
 def extend(case: Case, code: str, new_due: date, reason: str, by: str, at: datetime) -> Case:
     deadline = next((d for d in case.deadlines if d.code == code), None)
     if deadline is None:
-        raise ValidationFailed(FieldError("code", f"the case has no running time limit {code!r}"))
+        raise ValidationFailed(field_error("code", "the case has no running time limit %(code)r", code=code))
     errors: list[FieldError] = []
     if deadline.met_on is not None:
-        errors.append(FieldError("code", "the time limit has already been met"))
+        errors.append(field_error("code", "the time limit has already been met"))
     if new_due <= deadline.due:
-        errors.append(FieldError("new_due", f"must be after the current due date {deadline.due.isoformat()}"))
+        errors.append(
+            field_error("new_due", "must be after the current due date %(due)s", due=deadline.due.isoformat())
+        )
     if not reason.strip():
-        errors.append(FieldError("reason", "an extension needs its reason"))
+        errors.append(field_error("reason", "an extension needs its reason"))
     _errors(errors)
     ext = Extension(deadline.due, new_due, reason.strip(), by, at)
     new = replace(deadline, due=new_due, extensions=(*deadline.extensions, ext), reminded_on=None)
@@ -525,15 +542,15 @@ def mark_reminded(case: Case, codes: set[str], today: date) -> Case:
 def add_hearing(case: Case, hearing: Hearing, now: datetime) -> Case:
     errors: list[FieldError] = []
     if case.status in (Status.CLOSED, Status.WITHDRAWN, Status.DISMISSED, Status.DECIDED):
-        errors.append(FieldError("starts_at", f"a {case.status.value} case takes no hearings"))
+        errors.append(field_error("starts_at", "a %(status)s case takes no hearings", status=case.status.value))
     if hearing.starts_at.tzinfo is None:
-        errors.append(FieldError("starts_at", "give a time zone offset"))
+        errors.append(field_error("starts_at", "give a time zone offset"))
     elif hearing.starts_at <= now:
-        errors.append(FieldError("starts_at", "must be in the future"))
+        errors.append(field_error("starts_at", "must be in the future"))
     if not 1 <= hearing.minutes <= 24 * 60:
-        errors.append(FieldError("minutes", "must be between 1 and 1440"))
+        errors.append(field_error("minutes", "must be between 1 and 1440"))
     if not hearing.place.strip():
-        errors.append(FieldError("place", "must not be empty (a room, or 'online')"))
+        errors.append(field_error("place", "must not be empty (a room, or 'online')"))
     _errors(errors)
     return replace(case, hearings=tuple(sorted((*case.hearings, hearing), key=lambda h: h.starts_at)))
 
@@ -589,19 +606,30 @@ def conflicts(case: Case, candidate_key: str, records: list[PriorRecord]) -> lis
 def appoint(case: Case, neutral: Neutral, findings: list[ConflictFinding]) -> Case:
     errors: list[FieldError] = []
     if case.type in (CaseType.CONSULTATION, CaseType.LITIGATION_SUPPORT):
-        errors.append(FieldError("role", f"a {case.type.value} has no mediator or arbitrator"))
+        errors.append(field_error("role", "a %(type)s has no mediator or arbitrator", type=case.type.value))
     elif case.type is CaseType.MEDIATION and neutral.role is not NeutralRole.MEDIATOR:
-        errors.append(FieldError("role", "a mediation appoints a mediator"))
+        errors.append(field_error("role", "a mediation appoints a mediator"))
     elif case.type is CaseType.ARBITRATION and neutral.role is not NeutralRole.ARBITRATOR:
-        errors.append(FieldError("role", "an arbitration appoints arbitrators"))
+        errors.append(field_error("role", "an arbitration appoints arbitrators"))
     if case.status not in (Status.NOTIFIED, Status.ANSWERED):
-        errors.append(FieldError("role", f"neutrals are appointed after notice, not in status {case.status.value}"))
+        errors.append(
+            field_error(
+                "role", "neutrals are appointed after notice, not in status %(status)s", status=case.status.value
+            )
+        )
     if not neutral.independence_declaration.strip():
-        errors.append(FieldError("independence_declaration", "the declaration of independence must be recorded"))
+        errors.append(field_error("independence_declaration", "the declaration of independence must be recorded"))
     if any(n.key == neutral.key for n in case.neutrals):
-        errors.append(FieldError("name", "already appointed"))
+        errors.append(field_error("name", "already appointed"))
     for f in findings:
-        errors.append(FieldError("name", f"conflict of interest: {f.reason} ({f.case_reference})"))
+        errors.append(
+            field_error(
+                "name",
+                "conflict of interest: %(reason)s (%(case_reference)s)",
+                reason=f.reason,
+                case_reference=f.case_reference,
+            )
+        )
     _errors(errors)
     return replace(case, neutrals=(*case.neutrals, neutral))
 
@@ -609,13 +637,13 @@ def appoint(case: Case, neutral: Neutral, findings: list[ConflictFinding]) -> Ca
 def add_fee(case: Case, fee: Fee) -> Case:
     errors: list[FieldError] = []
     if fee.kind not in FEE_KINDS:
-        errors.append(FieldError("kind", f"must be one of {', '.join(sorted(FEE_KINDS))}"))
+        errors.append(field_error("kind", "must be one of %(FEE_KINDS)s", FEE_KINDS=", ".join(sorted(FEE_KINDS))))
     if fee.amount <= 0:
-        errors.append(FieldError("amount", "must be positive"))
+        errors.append(field_error("amount", "must be positive"))
     if not is_currency(fee.currency):
-        errors.append(FieldError("currency", f"{fee.currency!r} is not an ISO 4217 code"))
+        errors.append(field_error("currency", "%(currency)r is not an ISO 4217 code", currency=fee.currency))
     if fee.borne_by is not None and case.party(fee.borne_by) is None:
-        errors.append(FieldError("borne_by", "is not a party to this case"))
+        errors.append(field_error("borne_by", "is not a party to this case"))
     _errors(errors)
     return replace(case, fees=(*case.fees, fee))
 
@@ -624,15 +652,17 @@ def file_enforcement(case: Case, enforcement: Enforcement, today: date) -> Case:
     errors: list[FieldError] = []
     enforceable = (OutcomeKind.AWARD, OutcomeKind.JUDGMENT, OutcomeKind.SETTLEMENT)
     if case.outcome is None or case.outcome.kind not in enforceable:
-        errors.append(FieldError("country", "only an award, judgment or settlement is enforced"))
+        errors.append(field_error("country", "only an award, judgment or settlement is enforced"))
     if case.status not in (Status.DECIDED, Status.ENFORCEMENT):
-        errors.append(FieldError("country", f"a {case.status.value} case takes no enforcement"))
+        errors.append(field_error("country", "a %(status)s case takes no enforcement", status=case.status.value))
     if not is_country(enforcement.country):
-        errors.append(FieldError("country", f"{enforcement.country!r} is not an ISO 3166 alpha-2 code"))
+        errors.append(
+            field_error("country", "%(country)r is not an ISO 3166 alpha-2 code", country=enforcement.country)
+        )
     if not enforcement.court.strip():
-        errors.append(FieldError("court", "must not be empty"))
+        errors.append(field_error("court", "must not be empty"))
     if enforcement.filed_on > today:
-        errors.append(FieldError("filed_on", "must not be in the future"))
+        errors.append(field_error("filed_on", "must not be in the future"))
     _errors(errors)
     return replace(case, enforcements=(*case.enforcements, enforcement))
 
@@ -640,7 +670,7 @@ def file_enforcement(case: Case, enforcement: Enforcement, today: date) -> Case:
 def update_enforcement(case: Case, enforcement_id: str, status: str) -> Case:
     e = next((x for x in case.enforcements if x.id == enforcement_id), None)
     if e is None:
-        raise ValidationFailed(FieldError("enforcement_id", "no such enforcement in this case"))
+        raise ValidationFailed(field_error("enforcement_id", "no such enforcement in this case"))
     if status not in ENFORCEMENT_EDGES.get(e.status, set()):
         raise IllegalTransition("an enforcement", e.status, status)
     new = replace(e, status=status)

@@ -17,6 +17,7 @@ from silkport.disputes.services.ports import CaseFilter, DisputesUnitOfWork, Doc
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.paging import Page, decode_cursor, encode_cursor
+from silkport.shared.text import field_error
 
 DESK = frozenset({Role.LEGAL_OFFICER, Role.ADMIN})
 FIGURES = DESK | {Role.ANALYST}
@@ -113,7 +114,7 @@ def intake(uow: DisputesUnitOfWork, actor: Actor, data: IntakeIn) -> m.Case:
     elif actor.is_enterprise_bound:
         channel = m.Intake.PARTY
         if not any(p.enterprise_id == actor.enterprise_id for p in data.parties):
-            raise ValidationFailed(FieldError("parties", "name your own enterprise as one of the parties"))
+            raise ValidationFailed(field_error("parties", "name your own enterprise as one of the parties"))
     else:
         raise PermissionDenied("a case is opened by a party or by the legal service desk")
     with uow:
@@ -143,13 +144,17 @@ def _check_records(uow: DisputesUnitOfWork, actor: Actor, case: m.Case) -> None:
     errors: list[FieldError] = []
     for i, p in enumerate(case.parties):
         if p.enterprise_id and not uow.records.enterprise_exists(p.enterprise_id):
-            errors.append(FieldError(f"parties[{i}].enterprise_id", "is not an enterprise of the zone's registry"))
+            errors.append(field_error(f"parties[{i}].enterprise_id", "is not an enterprise of the zone's registry"))
     for i, link in enumerate(case.links):
         if not uow.records.checks(link.kind):
             continue
         owner = uow.records.owner(link.kind, link.ref)
         if owner is None or (actor.is_enterprise_bound and owner != actor.enterprise_id):
-            errors.append(FieldError(f"links[{i}].ref", f"no {link.kind.replace('_', ' ')} {link.ref!r} in the zone"))
+            errors.append(
+                field_error(
+                    f"links[{i}].ref", "no %(kind)s %(ref)r in the zone", kind=link.kind.replace("_", " "), ref=link.ref
+                )
+            )
     if errors:
         raise ValidationFailed(errors)
 
@@ -186,7 +191,7 @@ def list_cases(uow: DisputesUnitOfWork, actor: Actor, f: CaseFilter, cursor: str
         try:
             after = (datetime.fromisoformat(str(at)), str(case_id))
         except ValueError as exc:
-            raise ValidationFailed(FieldError("cursor", "is not a cursor this server issued")) from exc
+            raise ValidationFailed(field_error("cursor", "is not a cursor this server issued")) from exc
     with uow:
         items = uow.cases.search(f, after, limit + 1)
     more = len(items) > limit
@@ -247,7 +252,7 @@ def schedule_hearing(
     with uow:
         case = _load(uow, actor, case_id, for_update=True)
         if starts_at.tzinfo is None:
-            raise ValidationFailed(FieldError("starts_at", "give a time zone offset"))
+            raise ValidationFailed(field_error("starts_at", "give a time zone offset"))
         hearing = m.Hearing(new_id(), starts_at.astimezone(UTC), minutes, place.strip())
         new = m.add_hearing(case, hearing, uow.clock.now())
         _save(
@@ -277,7 +282,7 @@ def appoint_neutral(
     with uow:
         case = _load(uow, actor, case_id, for_update=True)
         if not name.strip():
-            raise ValidationFailed(FieldError("name", "must not be empty"))
+            raise ValidationFailed(field_error("name", "must not be empty"))
         neutral = m.Neutral(name.strip(), role, identifier, independence_declaration, uow.clock.now())
         findings = m.conflicts(case, neutral.key, uow.cases.prior_records(frozenset({neutral.key})))
         new = m.appoint(case, neutral, findings)
@@ -389,17 +394,23 @@ def upload_document(
         mine = my_parties(actor, case)
         errors: list[FieldError] = []
         if not content:
-            errors.append(FieldError("file", "is empty"))
+            errors.append(field_error("file", "is empty"))
         if len(content) > MAX_DOCUMENT_BYTES:
-            errors.append(FieldError("file", f"is larger than {MAX_DOCUMENT_BYTES} bytes"))
+            errors.append(
+                field_error(
+                    "file", "is larger than %(MAX_DOCUMENT_BYTES)s bytes", MAX_DOCUMENT_BYTES=MAX_DOCUMENT_BYTES
+                )
+            )
         unknown = [p for p in shared_with if case.party(p) is None]
         if unknown:
-            errors.append(FieldError("shared_with", f"not parties to this case: {', '.join(unknown)}"))
+            errors.append(
+                field_error("shared_with", "not parties to this case: %(unknown)s", unknown=", ".join(unknown))
+            )
         existing = [d for d in uow.cases.documents(case.id) if document_id is not None and d.document_id == document_id]
         if document_id is not None and not any(_may_see(actor, case, d) for d in existing):
             raise NotFound(f"no document {document_id} in this case")
         if not title.strip() and not existing:
-            errors.append(FieldError("title", "must not be empty"))
+            errors.append(field_error("title", "must not be empty"))
         if errors:
             raise ValidationFailed(errors)
         party = next(iter(sorted(mine)), None)

@@ -131,7 +131,7 @@ def intake(request: Request, viewer: CurrentViewer, form: Form, uow: DisputesUow
         for e in exc.errors:
             name = e.field.replace("parties[0].", "claimant_").replace("parties[1].", "respondent_")
             name = {"links[0].ref": "link_ref", "links[0].kind": "link_kind"}.get(name, name)
-            errors.setdefault(name, []).append(e.message)
+            errors.setdefault(name, []).append(i18n.field_message(e))
         context = _intake_context(values, errors)
         return render(request, "disputes/new.html", context, viewer=viewer, active="disputes", status_code=422)
     return RedirectResponse(f"/disputes/{case.id}", status_code=303)
@@ -310,8 +310,9 @@ def enforcement(request: Request, viewer: CurrentViewer, form: Form, uow: Disput
 
 # -- the forms only the API had: a stand-alone conflict check, enforcement steps, new document versions ---------
 def _field_text(e: FieldError) -> str:
-    """A field error in the reader's language (the catalog's translation of the English text, else as written)."""
-    return gettext(e.message)
+    """A field error in the reader's language (its template translated, else the catalog's translation of the
+    English text, else as written)."""
+    return i18n.field_message(e)
 
 
 def _errors_of(exc: ValidationFailed, fields: tuple[str, ...], other: str) -> dict[str, list[str]]:
