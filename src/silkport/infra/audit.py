@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import BigInteger, Integer, String, Table, Text, insert, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from silkport.infra.db import Base
+from silkport.infra.db import Base, insert_together
 from silkport.shared.actor import Actor
 from silkport.shared.clock import Clock
 
@@ -42,6 +42,8 @@ _TABLE = cast(Table, AuditEntryRow.__table__)
 #: the columns written by the unit of work (``seq`` is the database's)
 _COLUMNS: tuple[str, ...] = tuple(c.key for c in AuditEntryRow.__table__.columns if c.key != "seq")
 _CHAIN_HEAD = select(AuditEntryRow.hash).order_by(AuditEntryRow.seq.desc()).limit(1)
+_TAKE_CHAIN_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_INSERT = insert(_TABLE)
 
 
 def canonical(value: Mapping[str, Any] | None) -> str | None:
@@ -114,16 +116,16 @@ class SqlAuditTrail:
             return
         session = self._session
         session.flush()
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
         conn = session.connection()  # Core from here: the ORM's statement bookkeeping costs as much as the SQL
-        last = conn.execute(_CHAIN_HEAD).scalar()
+        if conn.dialect.name == "postgresql":
+            conn.execute(_TAKE_CHAIN_LOCK, {"k": _CHAIN_LOCK})
+        last = conn.execute(_CHAIN_HEAD).scalar()  # a statement of its own: its snapshot is taken under the lock
         prev = last or GENESIS
         for row in self._pending:
             row.prev_hash = prev
             row.hash = prev = entry_hash(prev, row)
-        # one executemany in chain order (seq follows the order of the rows), without the ORM's bookkeeping
-        conn.execute(insert(_TABLE), [{c: getattr(row, c) for c in _COLUMNS} for row in self._pending])
+        # one statement in chain order (seq follows the order of the rows), without the ORM's bookkeeping
+        insert_together(conn, [(_INSERT, [{c: getattr(row, c) for c in _COLUMNS} for row in self._pending])])
         self._pending = []
 
     def discard(self) -> None:

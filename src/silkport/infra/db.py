@@ -5,11 +5,13 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import Insert, MetaData, bindparam, create_engine, event, exc
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.orm import Session as SASession
 
@@ -172,7 +174,111 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
             queue = None
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    engine = create_engine(url, pool_size=10, max_overflow=20, **kwargs)
+    _ping_after_idle(engine)
+    return engine
+
+
+#: a pooled connection is checked with a ``SELECT 1`` before use only if it sat idle in the pool this long
+PING_AFTER_IDLE_S = 0.5
+_RETURNED_AT = "silkport_returned_at"
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, except for connections that were in use a moment ago.
+
+    ``pool_pre_ping`` costs a round trip on every checkout (two per API request: the token, the unit of work),
+    to find connections the server dropped while they sat in the pool (a restart, an idle timeout). A connection
+    returned less than ``PING_AFTER_IDLE_S`` ago was working then: it is not pinged (HikariCP's "alive bypass
+    window", 500 ms by default, makes the same trade). A failed ping invalidates the pool, as pre-ping does; a
+    connection invalidated after an error loses its mark and is pinged at its next checkout.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            raise exc.InvalidatePoolError("the connection failed its ping")
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+
+_Shape = tuple[tuple[Insert, int, tuple[str, ...]], ...]
+#: (dialect, shape: each part's statement, row count and columns) -> the combined statement's SQL and the bind
+#: processor of each of its parameters (a few shapes: one per row counts)
+_COMBINED: dict[tuple[str, _Shape], tuple[str, dict[str, Callable[[Any], Any] | None]]] = {}
+
+
+#: combine only writes of up to this many values (a handful of rows): bigger batches -- an import, a seed --
+#: go table by table, so the shapes kept stay few and no statement nears PostgreSQL's 65,535 parameters
+_MAX_COMBINED = 1000
+
+
+def insert_together(conn: Connection, parts: list[tuple[Insert, list[dict[str, Any]]]]) -> None:
+    """Run several ``INSERT`` statements (each with its rows; an ``ON CONFLICT`` upsert is one too) in order.
+
+    On PostgreSQL they go as **one** statement -- the first ones as data-modifying CTEs (``WITH w0 AS (INSERT
+    ...), w1 AS (INSERT ...) INSERT ...``), one multi-row ``VALUES`` each, in the rows' order (a serial key
+    follows it) -- in one round trip, instead of one statement per table (or a pipelined executemany per table,
+    as the driver sends several rows): each statement costs the driver, SQLAlchemy and the server more
+    than its rows do. Foreign keys between the parts hold (PostgreSQL checks them at the end of the statement);
+    the parts see one snapshot, so none may read what another writes, and no two may touch the same row.
+
+    The combined statement is compiled once per shape (the parts, their columns and row counts) and kept here
+    with its parameters' bind processors: SQLAlchemy does not cache statements with multi-row ``VALUES``, and
+    compiling one costs more than the round trips it saves. Its SQL text then stays the same, so the driver
+    prepares it on the server. Elsewhere (SQLite, where a statement is a function call), and for batches of
+    more than ``_MAX_COMBINED`` values, each part runs on its own, in order."""
+    parts = [(stmt, rows) for stmt, rows in parts if rows]
+    if not parts:
+        return
+    dialect = conn.dialect
+    size = sum(len(rows) * len(rows[0]) for _stmt, rows in parts)
+    if dialect.name != "postgresql" or (len(parts) == 1 and len(parts[0][1]) == 1) or size > _MAX_COMBINED:
+        for stmt, rows in parts:
+            conn.execute(stmt, rows if len(rows) > 1 else rows[0])
+        return
+    shape = tuple((stmt, len(rows), tuple(rows[0])) for stmt, rows in parts)
+    found = _COMBINED.get((dialect.name, shape))
+    if found is None:
+        found = _COMBINED[(dialect.name, shape)] = _combine(shape, dialect)
+    sql, processors = found
+    params = {}
+    for i, (_stmt, rows) in enumerate(parts):
+        for r, row in enumerate(rows):
+            for name, value in row.items():
+                key = f"p{i}_{r}_{name}"
+                process = processors[key]
+                params[key] = value if process is None or value is None else process(value)
+    conn.exec_driver_sql(sql, params)
+
+
+def _combine(shape: _Shape, dialect: Dialect) -> tuple[str, dict[str, Callable[[Any], Any] | None]]:
+    statements = []
+    processors: dict[str, Callable[[Any], Any] | None] = {}
+    for i, (stmt, count, names) in enumerate(shape):
+        columns = stmt.table.c
+        rows = []
+        for r in range(count):
+            row = {}
+            for name in names:
+                key = f"p{i}_{r}_{name}"
+                column_type = columns[name].type
+                row[name] = bindparam(key, type_=column_type)
+                processors[key] = column_type.dialect_impl(dialect).bind_processor(dialect)
+            rows.append(row)
+        statements.append(stmt.values(rows))
+    *first, last = statements
+    combined = last.add_cte(*(stmt.cte(f"w{i}") for i, stmt in enumerate(first))) if first else last
+    return str(combined.compile(dialect=dialect)), processors
 
 
 def defer_begin(session: SASession) -> None:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import httpx
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Integer, String, Table, Text, event, insert, select
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Insert, Integer, String, Table, Text, event, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from silkport.infra.db import Base
@@ -98,11 +98,23 @@ class SqlOutbox:
         )
 
 
+#: the outbox's ``INSERT`` (built once)
+OUTBOX_INSERT = insert(_OUTBOX_TABLE)
+
+
+def take_pending_events(session: Session) -> list[tuple[Insert, list[dict[str, Any]]]]:
+    """The events emitted in ``session`` and not written yet, as (statement, rows), for a unit of work that
+    writes them together with its own rows (see ``silkport.infra.db.insert_together``); they are then no longer
+    written at the commit."""
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING, None) or []
+    return [(OUTBOX_INSERT, pending)] if pending else []
+
+
 @event.listens_for(Session, "before_commit")
 def _write_pending_events(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if pending:
-        session.connection().execute(insert(_OUTBOX_TABLE), pending)  # Core: no ORM bookkeeping
+        session.connection().execute(OUTBOX_INSERT, pending)  # Core: no ORM bookkeeping
 
 
 @event.listens_for(Session, "after_rollback")

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol, cast
 
-from sqlalchemy import Integer, Table, and_, bindparam, event, func, insert, or_, select, update
+from sqlalchemy import Insert, Integer, Table, and_, bindparam, event, func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -40,8 +40,8 @@ from silkport.clearance.domain.recognition import InspectedContainer, Recognitio
 from silkport.clearance.domain.rules import Rulebook
 from silkport.clearance.schemas import content_from_json, content_to_json
 from silkport.clearance.services.ports import DeclarationFilter, QueueStat, StoredAssessment
-from silkport.infra.db import defer_begin
-from silkport.infra.outbox import SqlOutbox
+from silkport.infra.db import defer_begin, insert_together
+from silkport.infra.outbox import SqlOutbox, take_pending_events
 from silkport.infra.uow import SqlAlchemyUnitOfWork
 from silkport.shared.clock import Clock, ensure_utc
 from silkport.shared.errors import Conflict
@@ -57,7 +57,29 @@ _COUNTERS_TABLE = cast(Table, TraderCountersRow.__table__)
 _COUNTERS_OF = select(TraderCountersRow.lodged, TraderCountersRow.inspected, TraderCountersRow.discrepancies).where(
     TraderCountersRow.enterprise_id == bindparam("enterprise_id")
 )
+_INSERT_DECLARATIONS = insert(_DECLARATIONS_TABLE)
+_INSERT_VERSIONS = insert(_VERSIONS_TABLE)
+_INSERT_ASSESSMENTS = insert(_ASSESSMENTS_TABLE)
+_INSERT_DUTIES = insert(_DUTIES_TABLE)
+_INSERT_HISTORY = insert(_HISTORY_TABLE)
 _ACTIVE_RULEBOOK = select(RulebookRow.version, RulebookRow.fingerprint).where(RulebookRow.active.is_(True)).limit(1)
+_ONE_ROW = select(literal(1).label("one")).subquery("one_row")
+#: the active rulebook's key and a declarant's counters in one round trip (what a filing asks the store first)
+_FILING_READ = (
+    select(
+        RulebookRow.version,
+        RulebookRow.fingerprint,
+        TraderCountersRow.lodged,
+        TraderCountersRow.inspected,
+        TraderCountersRow.discrepancies,
+    )
+    .select_from(
+        _ONE_ROW.join(RulebookRow, RulebookRow.active.is_(True), isouter=True).join(
+            TraderCountersRow, TraderCountersRow.enterprise_id == bindparam("enterprise_id"), isouter=True
+        )
+    )
+    .limit(1)
+)
 _COUNTER_UPSERTS: dict[str, Any] = {}
 
 
@@ -111,6 +133,7 @@ class SqlDeclarationRepository:
         # added, so saving them again does not re-SELECT them.
         self._rows: dict[str, DeclarationRow] = {}
         self._pending: dict[str, _NewDeclaration] = {}
+        self._counters: dict[str, tuple[int, int, int]] = {}  # read ahead (see know_counters), until a write
 
     # -- declarations created in this session ------------------------------------------------------
     def add(self, declaration: Declaration, actor: str, reason: str | None) -> None:
@@ -121,10 +144,13 @@ class SqlDeclarationRepository:
         self.add_version(declaration.id, declaration.version, declaration.content, created, actor, reason)
         self._history_seen[declaration.id] = 0
 
-    def write_pending(self) -> None:
-        """Write the declarations created in this session (their rows, versions, assessments, taxes, history)."""
+    def write_pending(self, also: Sequence[tuple[Insert, list[dict[str, Any]]]] = ()) -> None:
+        """Write the declarations created in this session (their rows, versions, assessments, taxes, history),
+        with ``also`` (other rows of the unit of work, e.g. its outbox events) in the same statement."""
         if not self._pending:
+            insert_together(self._s.connection(), list(also))
             return
+        self._counters.clear()
         pending, self._pending = self._pending, {}
         declarations: list[dict[str, Any]] = []
         versions: list[dict[str, Any]] = []
@@ -148,22 +174,29 @@ class SqlDeclarationRepository:
             duties.extend({"declaration_id": d.id, "version": v, "breakdown": b} for v, b in new.taxes.items())
             history.extend(self._history_rows(d, 0))
             self._history_seen[d.id] = len(d.history)
+        lodged: dict[str, int] = {}
+        for row in declarations:
+            if row["lodgement_at"] is not None:
+                lodged[row["declarant_id"]] = lodged.get(row["declarant_id"], 0) + 1
+        conn = self._s.connection()
+        counters = [  # one order for every writer: no deadlock
+            {"enterprise_id": e, "lodged": n, "inspected": 0, "discrepancies": 0} for e, n in sorted(lodged.items())
+        ]
         try:
-            for table, rows in (
-                (_DECLARATIONS_TABLE, declarations),
-                (_VERSIONS_TABLE, versions),
-                (_ASSESSMENTS_TABLE, assessments),
-                (_DUTIES_TABLE, duties),
-                (_HISTORY_TABLE, history),
-            ):
-                if rows:
-                    self._s.connection().execute(insert(table), rows)  # Core: no ORM bookkeeping
-            lodged: dict[str, int] = {}
-            for row in declarations:
-                if row["lodgement_at"] is not None:
-                    lodged[row["declarant_id"]] = lodged.get(row["declarant_id"], 0) + 1
-            for enterprise_id, n in sorted(lodged.items()):  # one order for every writer: no deadlock
-                self._count(enterprise_id, lodged=n)
+            # Core, parents first, the counters last (their row is locked from here to the commit); on PostgreSQL
+            # all in one statement
+            insert_together(
+                conn,
+                [
+                    (_INSERT_DECLARATIONS, declarations),
+                    (_INSERT_VERSIONS, versions),
+                    (_INSERT_ASSESSMENTS, assessments),
+                    (_INSERT_DUTIES, duties),
+                    (_INSERT_HISTORY, history),
+                    *(also or []),
+                    (_counter_upsert(conn.dialect.name), counters),
+                ],
+            )
         except IntegrityError as exc:
             # the (declarant, LRN) unique index: SQLite names its columns, PostgreSQL the index
             if any(m in str(exc.orig) for m in ("declarations.lrn", "ix_declarations_declarant_lrn")):
@@ -174,6 +207,7 @@ class SqlDeclarationRepository:
     def _count(self, enterprise_id: str, lodged: int = 0, inspected: int = 0, discrepancies: int = 0) -> None:
         """Add to a declarant's counters (created at the first count): one upsert, at the end of the write path,
         so the row is locked only from here to the commit."""
+        self._counters.clear()
         conn = self._s.connection()
         conn.execute(
             _counter_upsert(conn.dialect.name),
@@ -556,6 +590,9 @@ class SqlDeclarationRepository:
         # a declaration created in this session counts once it was saved lodged (as a flush would have shown it)
         if any(n.saved and n.declaration.content.declarant_id == enterprise_id for n in self._pending.values()):
             self.write_pending()
+        known = self._counters.get(enterprise_id)
+        if known is not None:
+            return known
         row = (
             self._s.connection()
             .execute(  # Core: the counters are only ever written by Core statements
@@ -566,6 +603,11 @@ class SqlDeclarationRepository:
             .first()
         )
         return (0, 0, 0) if row is None else (int(row[0]), int(row[1]), int(row[2]))
+
+    def know_counters(self, enterprise_id: str, counters: tuple[int, int, int]) -> None:
+        """The declarant's counters as just read along with something else (see the unit of work's
+        ``prefetch_filing``): ``trader_history`` answers from them until this unit of work writes."""
+        self._counters[enterprise_id] = counters
 
     def counted_history(self, enterprise_id: str) -> tuple[int, int, int]:
         """The same record counted from the declarations and inspections themselves (what the counters keep)."""
@@ -686,6 +728,11 @@ class SqlRulebookStore:
             self._active = self._read_active()
         return self._active
 
+    def know_active(self, key: tuple[str, str] | None) -> None:
+        """The active rulebook's (version, fingerprint) as just read along with something else (None: no
+        rulebook was published, the shipped one applies): no read of its own for ``active``."""
+        self._active = self._default() if key is None else self._cached(*key)
+
     def _read_active(self) -> Rulebook:
         self._s.flush()  # a rulebook published in this session (executed below without the ORM's autoflush)
         row = self._s.connection().execute(_ACTIVE_RULEBOOK).first()
@@ -775,6 +822,16 @@ class SqlClearanceUnitOfWork(SqlAlchemyUnitOfWork):
     def reads_until_commit(self) -> None:
         defer_begin(self.session)
 
+    def prefetch_filing(self, declarant_id: str) -> None:
+        """One round trip for the active rulebook's key (a parsed rulebook is kept per process by version and
+        content fingerprint, so a supervisor's publication applies to the next filing) and the declarant's
+        counters, instead of a statement for each."""
+        row = self.session.connection().execute(_FILING_READ, {"enterprise_id": declarant_id}).one()
+        self.rulebooks.know_active(None if row[0] is None else (str(row[0]), str(row[1])))
+        counters = (0, 0, 0) if row[2] is None else (int(row[2]), int(row[3]), int(row[4]))
+        self.declarations.know_counters(declarant_id, counters)
+
     def commit(self) -> None:
-        self.declarations.write_pending()  # before the audit trail takes its lock
+        # before the audit trail takes its lock; the outbox's events go in the same statement
+        self.declarations.write_pending(also=take_pending_events(self.session))
         super().commit()

@@ -180,6 +180,7 @@ def file_declaration(
         # what it creates in memory: its writes need no protection from writers in between (inserts, counter
         # increments, the LRN's unique key), so the store need not hold other writers up while it works
         uow.reads_until_commit()
+        uow.prefetch_filing(content.declarant_id)
         result = check(content, config, uow.rulebooks.active())
         _raise_if_invalid(result)
         # an LRN the declarant used before is refused by the store when the declaration is written (a 409

@@ -147,6 +147,11 @@ class ClearanceUnitOfWork(UnitOfWork, Protocol):
         store may keep its write transaction to the commit (SQLite: other writers are not held up meanwhile)."""
         ...
 
+    def prefetch_filing(self, declarant_id: str) -> None:
+        """Called at the start of a filing for ``declarant_id``: the store may read at once, in one round trip,
+        what the filing will ask it (the active rulebook, the declarant's record); the answers are the same."""
+        ...
+
     @property
     def declarations(self) -> DeclarationRepository: ...
     @property
