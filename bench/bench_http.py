@@ -21,13 +21,33 @@ What it does, in one invocation:
    and httpx would cost about 1 ms of CPU per request (``--client httpx`` measures with httpx). Latency is the
    client's, send to last byte, so it includes queueing behind the other connections;
 4. a table: lodgements/s, p50/p90/p99/max latency, failures, the servers' CPU per request (their process trees,
-   from /proc), the client's CPU per request, and how busy the machine was; then the ratio and the goals.
+   from /proc), the client's CPU per request, and how busy the machine was; then the ratio and the goals;
+5. then the **open loop** (``--rate-share``, default 0.5; or ``--rate``): both servers are offered the same rate R
+   on a fixed schedule -- request i is due at start + i/R, whether or not earlier ones were answered -- for
+   ``--seconds``, in ``--open-rounds`` alternating rounds. R is the given share of silkport's closed-loop
+   throughput measured a moment before in the same run (so 0.5 = half of what silkport sustains here), or the
+   rates given. Latency runs from each request's *due time* to the last byte of its response: a request that
+   waited for the client (no idle connection, the client's event loop behind) is charged for the wait, so a
+   stall is not hidden by the client sending less during it (coordinated omission). ``late`` is the share of
+   requests that left more than 1 ms after their due time (the client itself was behind); requests unanswered
+   30 s after the last was due count as failures.
+
+What the figures mean:
+
+- closed loop (``lodg/s``, ``p50/p90/p99``): throughput at **saturation** -- 8 connections always busy -- and the
+  latency a request sees there, most of which is waiting behind the other 7 (queueing); the throughput ratio
+  to the bare endpoint is the issue's first goal;
+- open loop (``p50/p99`` at R/s): the latency of a request when the server is offered R/s -- a **latency at a
+  stated load**, the reading of the p99 < 50 ms goal that does not depend on how many connections the client
+  keeps busy; both servers get the same R (the bare one is then far from its own saturation).
 
 Each server lodges for its own trader enterprises, so neither's rows count in the other's trader history. The
 client, the servers and (for a local PostgreSQL) the database share the machine's cores: the table says how
 much CPU each took, so read the throughput with that in mind. SQLite has one writer at a time.
 
     .venv/bin/python bench/bench_http.py [--concurrency 8] [--seconds 5] [--rounds 3] [--requests 5000]
+    .venv/bin/python bench/bench_http.py --rate-share 0.25,0.5,0.75 --open-rounds 2   # latency at three loads
+    .venv/bin/python bench/bench_http.py --rate 60,120 --rate-share ''                   # at given rates
     .venv/bin/python bench/bench_http.py --database-url postgresql+psycopg://postgres@127.0.0.1:55432/postgres
 """
 
@@ -350,6 +370,7 @@ class Run:
     db_cpu: float = 0.0  # CPU of the local postgres processes during the run
     others_cpu: float = 0.0  # CPU of every other process on the machine (alive at the start and the end)
     cores: int = os.cpu_count() or 1
+    late: int = 0  # open loop: requests that left the client more than 1 ms after their due time
 
     @property
     def others_share(self) -> float:
@@ -429,6 +450,34 @@ def raw_request(port: int, body: bytes, headers: dict[str, str]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
+class Measure:
+    """CPU of the server's processes, the database, this client and everyone else between two instants (/proc)."""
+
+    def __init__(self, server: Server, run: Run, local_postgres: bool) -> None:
+        self.server, self.run, self.local_postgres = server, run, local_postgres
+
+    def start(self) -> None:
+        self.procs0, self.client0, self.busy0 = processes(), time.process_time(), machine_busy()
+
+    def stop(self) -> None:
+        run, server = self.run, self.server
+        busy1, procs1 = machine_busy(), processes()
+        procs0 = self.procs0
+        run.client_cpu = time.process_time() - self.client0
+        if self.local_postgres:
+            run.db_cpu = postgres_cpu_seconds(procs1) - postgres_cpu_seconds(procs0)
+        per_process = cpu_delta(tree_cpu_seconds(server.proc.pid, procs0), tree_cpu_seconds(server.proc.pid, procs1))
+        run.server_cpu = sum(per_process.values())
+        # how the work fell on the two workers: keep-alive connections stay with the worker that accepted them
+        top = sorted(per_process.values(), reverse=True)[:2]
+        run.worker_split = top[0] / max(sum(top), 1e-9)
+        run.busy = (busy1[0] - self.busy0[0]) / max(busy1[1] - self.busy0[1], 1.0)
+        everyone = cpu_delta({pid: p[2] for pid, p in procs0.items()}, {pid: p[2] for pid, p in procs1.items()})
+        counted = set(per_process) | {os.getpid()}
+        counted |= {pid for pid, p in procs1.items() if p[1] == "postgres"} if self.local_postgres else set()
+        run.others_cpu = sum(t for pid, t in everyone.items() if pid in procs0 and pid not in counted)
+
+
 async def drive(
     server: Server,
     work: list[tuple[bytes, dict[str, str]]],
@@ -438,6 +487,7 @@ async def drive(
     reconnect_every: int = 0,
     local_postgres: bool = False,
 ) -> Run:
+    """Closed loop: ``concurrency`` connections, each sending its next request when the last one answered."""
     run = Run(server.name)
     next_index = iter(range(len(work)))
     requests = [raw_request(server.port, body, headers) for body, headers in work] if client == "raw" else []
@@ -475,24 +525,78 @@ async def drive(
             finally:
                 await raw.close()
 
-        procs0, client0, busy0 = processes(), time.process_time(), machine_busy()
+        measure = Measure(server, run, local_postgres)
+        measure.start()
         start = time.perf_counter()
         await asyncio.gather(*(connection(start + limit_s) for _ in range(concurrency)))
         run.elapsed = time.perf_counter() - start
-        busy1, procs1 = machine_busy(), processes()
-        run.client_cpu = time.process_time() - client0
-        if local_postgres:
-            run.db_cpu = postgres_cpu_seconds(procs1) - postgres_cpu_seconds(procs0)
-        per_process = cpu_delta(tree_cpu_seconds(server.proc.pid, procs0), tree_cpu_seconds(server.proc.pid, procs1))
-        run.server_cpu = sum(per_process.values())
-        # how the work fell on the two workers: keep-alive connections stay with the worker that accepted them
-        top = sorted(per_process.values(), reverse=True)[:2]
-        run.worker_split = top[0] / max(sum(top), 1e-9)
-        run.busy = (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1.0)
-        everyone = cpu_delta({pid: p[2] for pid, p in procs0.items()}, {pid: p[2] for pid, p in procs1.items()})
-        counted = set(per_process) | {os.getpid()}
-        counted |= {pid for pid, p in procs1.items() if p[1] == "postgres"} if local_postgres else set()
-        run.others_cpu = sum(t for pid, t in everyone.items() if pid in procs0 and pid not in counted)
+        measure.stop()
+    return run
+
+
+async def drive_open(
+    server: Server,
+    work: list[tuple[bytes, dict[str, str]]],
+    rate: float,
+    limit_s: float,
+    reconnect_every: int = 0,
+    local_postgres: bool = False,
+    max_connections: int = 256,
+) -> Run:
+    """Open loop: request i is due at ``start + i / rate`` (a fixed schedule, whatever the server does) and its
+    latency runs from that due time to the last byte of its response -- a request that had to wait for the
+    client (no free connection, the event loop late) is charged for the wait, so coordinated omission is not
+    hidden. Each request goes out on an idle keep-alive connection, or a new one (at most ``max_connections``
+    open; then it waits, on the clock). Requests still unanswered 30 s after the last one was due count as
+    failures (status 0). ``run.late`` counts requests that left more than 1 ms after their due time."""
+    run = Run(server.name)
+    count = min(len(work), int(rate * limit_s))
+    requests = [raw_request(server.port, body, headers) for body, headers in work[:count]]
+    idle: list[tuple[RawConnection, int]] = []  # (connection, requests it sent)
+    slots = asyncio.Semaphore(max_connections)
+
+    async def one(i: int, due: float) -> None:
+        async with slots:
+            raw, sent = idle.pop() if idle else (RawConnection(server.port), 0)
+            if time.perf_counter() - due > 0.001:
+                run.late += 1
+            try:
+                status, body = await raw.send(requests[i])
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                run.statuses[0] += 1
+                if len(run.errors) < 3:
+                    run.errors.append(f"{type(exc).__name__}: {exc}")
+                return
+            latency = time.perf_counter() - due
+            run.statuses[status] += 1
+            if status == 201:
+                run.latencies.append(latency)
+            elif len(run.errors) < 3:
+                run.errors.append(f"{status}: {body[:300].decode(errors='replace')}")
+            sent += 1
+            if raw.writer is not None and not (reconnect_every and sent % reconnect_every == 0):
+                idle.append((raw, sent))
+            else:
+                await raw.close()  # the next connection goes to whichever worker is free to accept it
+
+    measure = Measure(server, run, local_postgres)
+    measure.start()
+    start = time.perf_counter()
+    tasks = []
+    for i in range(count):
+        due = start + i / rate
+        pause = due - time.perf_counter()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        tasks.append(asyncio.ensure_future(one(i, due)))
+    _done, pending = await asyncio.wait(tasks, timeout=30) if tasks else (set(), set())
+    for task in pending:
+        task.cancel()
+        run.statuses[0] += 1
+    run.elapsed = max(time.perf_counter() - start, count / rate)
+    measure.stop()
+    for raw, _ in idle:
+        await raw.close()
     return run
 
 
@@ -509,6 +613,7 @@ def merge(runs: list[Run]) -> Run:
         total.others_cpu += r.others_cpu
         total.busy += r.busy * r.elapsed
         total.worker_split += r.worker_split * r.elapsed
+        total.late += r.late
     total.busy /= max(total.elapsed, 1e-9)
     total.worker_split /= max(total.elapsed, 1e-9)
     return total
@@ -665,6 +770,16 @@ def main() -> None:
     )
     parser.add_argument("--client", choices=("raw", "httpx"), default="raw", help="the load generator's HTTP client")
     parser.add_argument(
+        "--rate-share",
+        default="0.5",
+        help="open loop after the closed loop: offer these fractions (comma-separated) of silkport's closed-loop "
+        "throughput measured in this run, the same rate to both servers; '' for none",
+    )
+    parser.add_argument(
+        "--rate", default="", help="open loop at these absolute rates (requests/s, comma-separated) instead"
+    )
+    parser.add_argument("--open-rounds", type=int, default=2, help="open-loop rounds per server and rate (AB, BA...)")
+    parser.add_argument(
         "--reconnect-every",
         type=int,
         default=5,
@@ -748,6 +863,36 @@ def main() -> None:
                             f"({run.ok / run.elapsed:,.0f}/s), statuses {dict(run.statuses)}, "
                             f"busier worker did {run.worker_split:.0%}"
                         )
+                # open loop: the same offered rate for both servers, a fixed fraction of silkport's capacity as
+                # just measured (or given rates), latency from each request's due time
+                capacity = sum(r.ok for r in runs["silkport"]) / sum(r.elapsed for r in runs["silkport"])
+                rates = [float(x) for x in args.rate.split(",") if x.strip()] or [
+                    round(float(x) * capacity, 1) for x in args.rate_share.split(",") if x.strip()
+                ]
+                open_runs: dict[float, dict[str, list[Run]]] = {}
+                for n_rate, rate in enumerate(rates):
+                    open_runs[rate] = {"silkport": [], "bare": []}
+                    for r in range(args.open_rounds):
+                        order = ["silkport", "bare"] if r % 2 == 0 else ["bare", "silkport"]
+                        for key in order:
+                            due = int(rate * args.seconds) + 1
+                            work = bodies(f"{key[0].upper()}O{n_rate}{r}-", due, traders[key])
+                            run = asyncio.run(
+                                drive_open(
+                                    servers[key],
+                                    work,
+                                    rate,
+                                    args.seconds,
+                                    reconnect_every=args.reconnect_every,
+                                    local_postgres=local_db,
+                                )
+                            )
+                            open_runs[rate][key].append(run)
+                            console.print(
+                                f"open loop {rate:,.1f}/s round {r + 1} {key:8s}: {run.ok:,} ok, {run.failed:,} "
+                                f"failed, p99 {percentile([x * 1000 for x in run.latencies], 99):.1f} ms, "
+                                f"{run.late} sent late"
+                            )
                 outcomes = {key: lanes(url, f"{key[0].upper()}") for key in runs}
             finally:
                 for server in servers.values():
@@ -802,8 +947,50 @@ def main() -> None:
         f"({real_cpu / max(bare_cpu, 1e-9):.1f}x); Python {pyplatform.python_version()}, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
+    if open_runs:
+        console.print(open_table(open_runs, capacity, backend, args))
     if breakdown is not None:
         console.print(breakdown)
+
+
+def open_table(open_runs: dict[float, dict[str, list[Run]]], capacity: float, backend: str, args: Any) -> Table:
+    """Latency at a fixed offered rate (open loop), both servers at each rate."""
+    table = Table(
+        title=(
+            f"open loop, {backend}: the same fixed schedule for both servers; latency from each request's due time "
+            f"(silkport's closed-loop capacity in this run: {capacity:,.1f}/s; {args.open_rounds} alternating rounds "
+            f"of {args.seconds:g} s per server and rate)"
+        ),
+        title_justify="left",
+    )
+    columns = ["offered/s", "share", "server", "ok", "failed", "done/s", "p50 ms", "p90 ms", "p99 ms", "max ms"]
+    columns += ["late", "srv CPU ms", "busy", "others", f"p99 < {GOAL_P99_MS:g} ms"]
+    for col in columns:
+        table.add_column(col, justify="left" if col == "server" else "right")
+    for rate, by_server in open_runs.items():
+        for key in ("silkport", "bare"):
+            r = merge(by_server[key])
+            ms = [x * 1000 for x in r.latencies]
+            done = max(sum(r.statuses.values()), 1)
+            p99 = percentile(ms, 99)
+            table.add_row(
+                f"{rate:,.1f}",
+                f"{rate / capacity:.0%}",
+                key,
+                f"{r.ok:,}",
+                f"{r.failed:,}",
+                f"{r.ok / r.elapsed:,.1f}",
+                f"{percentile(ms, 50):.1f}",
+                f"{percentile(ms, 90):.1f}",
+                f"{p99:.1f}",
+                f"{max(ms, default=float('nan')):.1f}",
+                f"{r.late / done:.0%}",
+                f"{r.server_cpu / done * 1000:.2f}",
+                f"{r.busy:.0%}",
+                f"{r.others_share:.0%}",
+                _yes(p99 < GOAL_P99_MS and not r.failed),
+            )
+    return table
 
 
 def _yes(ok: bool) -> str:
