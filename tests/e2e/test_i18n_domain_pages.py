@@ -155,3 +155,15 @@ def test_the_legal_desks_field_errors_read_in_the_readers_language(desk: Zone) -
     r = desk.client.post("/disputes/new", data={**dispute_form(), "seat": "XX", "csrf_token": token})
     assert r.status_code == 422
     assert "'XX' — не код ISO 3166 alpha-2" in html.unescape(r.text) and "is not an ISO" not in r.text
+
+
+def test_an_error_page_says_what_was_not_found_in_the_readers_language(zone: Zone) -> None:
+    in_language(zone, "admin", "ru")
+    r = zone.client.get("/freight/tir/no-such-transport")
+    assert r.status_code == 404 and "перевозка МДП no-such-transport не найдена" in r.text
+    zone.client.cookies.set("lang", "zh_Hans")
+    r = zone.client.get("/freight/consignments/no-such-consignment")
+    assert r.status_code == 404 and "未找到货物 no-such-consignment" in r.text
+    # the API says it in English, as before
+    api = zone.client.get("/api/v1/logistics/consignments/no-such-consignment", headers=zone.headers("admin"))
+    assert api.status_code == 404 and api.json()["detail"] == "consignment no-such-consignment not found"

@@ -17,7 +17,7 @@ from silkport.disputes.services.ports import CaseFilter, DisputesUnitOfWork, Doc
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.paging import Page, decode_cursor, encode_cursor
-from silkport.shared.text import field_error
+from silkport.shared.text import field_error, templated
 
 DESK = frozenset({Role.LEGAL_OFFICER, Role.ADMIN})
 FIGURES = DESK | {Role.ANALYST}
@@ -48,7 +48,7 @@ def _load(uow: DisputesUnitOfWork, actor: Actor, case_id: str, for_update: bool 
         raise PermissionDenied("cases are seen by the desk and by the parties")
     case = uow.cases.get(case_id, for_update=for_update)
     if case is None or not _visible(actor, case):
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(templated("no case %(case_id)s", case_id=case_id))
     return case
 
 
@@ -363,7 +363,7 @@ def enforcement_file(uow: DisputesUnitOfWork, actor: Actor, case_id: str, enforc
         case = _load(uow, actor, case_id)
         e = next((x for x in case.enforcements if x.id == enforcement_id), None)
         if e is None:
-            raise NotFound(f"no enforcement {enforcement_id} in this case")
+            raise NotFound(templated("no enforcement %(enforcement_id)s in this case", enforcement_id=enforcement_id))
         steps = [
             t for t in uow.cases.timeline(case.id)
             if t.action in ("enforcement_filed", "enforcement_updated") and t.detail.get("enforcement_id") == e.id
@@ -408,7 +408,7 @@ def upload_document(
             )
         existing = [d for d in uow.cases.documents(case.id) if document_id is not None and d.document_id == document_id]
         if document_id is not None and not any(_may_see(actor, case, d) for d in existing):
-            raise NotFound(f"no document {document_id} in this case")
+            raise NotFound(templated("no document %(document_id)s in this case", document_id=document_id))
         if not title.strip() and not existing:
             errors.append(field_error("title", "must not be empty"))
         if errors:
@@ -438,7 +438,7 @@ def document_versions(
             d for d in uow.cases.documents(case.id) if d.document_id == document_id and _may_see(actor, case, d)
         ]
         if not versions:
-            raise NotFound(f"no document {document_id} in this case")
+            raise NotFound(templated("no document %(document_id)s in this case", document_id=document_id))
         return case, sorted(versions, key=lambda d: d.version)
 
 
@@ -453,11 +453,11 @@ def download_document(
         if version is not None:
             versions = [d for d in versions if d.version == version]
         if not versions:
-            raise NotFound(f"no document {document_id} in this case")
+            raise NotFound(templated("no document %(document_id)s in this case", document_id=document_id))
         chosen = versions[-1]
         content = uow.cases.content(case.id, document_id, chosen.version)
         if content is None:  # pragma: no cover - the row was read in this transaction
-            raise NotFound(f"no document {document_id} in this case")
+            raise NotFound(templated("no document %(document_id)s in this case", document_id=document_id))
         return chosen, content
 
 

@@ -13,6 +13,7 @@ from silkport.enterprises.services.ports import EnterpriseUnitOfWork, PasswordHa
 from silkport.shared.actor import Actor, Role
 from silkport.shared.clock import ensure_utc
 from silkport.shared.errors import AuthenticationFailed, Conflict, FieldError, PermissionDenied, ValidationFailed
+from silkport.shared.text import templated
 
 TokenKind = Literal["api", "session"]
 
@@ -46,7 +47,7 @@ def create_user(
         if errors:
             raise ValidationFailed(errors)
         if uow.users.by_username(username) is not None:
-            raise Conflict(f"username: {username!r} is taken")
+            raise Conflict(templated("username: %(username)r is taken", username=username))
         user = User.new(
             user_id=new_id(),
             username=username,

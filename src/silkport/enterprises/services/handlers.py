@@ -18,6 +18,7 @@ from silkport.enterprises.services.ports import (
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.paging import Page
+from silkport.shared.text import templated
 
 #: who may register and change enterprises in the registry
 REGISTRARS = frozenset({Role.ADMIN})
@@ -56,7 +57,7 @@ def _visible(uow: EnterpriseUnitOfWork, actor: Actor, enterprise_id: str) -> Ent
     enterprise = uow.enterprises.get(enterprise_id)
     if enterprise is None or not actor.sees_enterprise(enterprise_id):
         # an enterprise-bound user cannot even learn that another enterprise's record exists
-        raise NotFound(f"enterprise {enterprise_id} not found")
+        raise NotFound(templated("enterprise %(enterprise_id)s not found", enterprise_id=enterprise_id))
     return enterprise
 
 
@@ -75,7 +76,13 @@ def register_enterprise(
         clash = uow.enterprises.find_by_identifier(d.uscc, d.country, d.national_id)
         if clash is not None:
             field = "uscc" if d.uscc else "national_id"
-            raise Conflict(f"{field}: an enterprise with identifier {enterprise.identifier} is already registered")
+            raise Conflict(
+                templated(
+                    "%(field)s: an enterprise with identifier %(identifier)s is already registered",
+                    field=field,
+                    identifier=enterprise.identifier,
+                )
+            )
         uow.enterprises.add(enterprise)
         uow.audit.record(
             actor=actor,
@@ -100,7 +107,12 @@ def update_enterprise(uow: EnterpriseUnitOfWork, actor: Actor, cmd: UpdateEnterp
         d = enterprise.details
         clash = uow.enterprises.find_by_identifier(d.uscc, d.country, d.national_id)
         if clash is not None and clash.id != enterprise.id:
-            raise Conflict(f"an enterprise with identifier {enterprise.identifier} is already registered")
+            raise Conflict(
+                templated(
+                    "an enterprise with identifier %(identifier)s is already registered",
+                    identifier=enterprise.identifier,
+                )
+            )
         uow.enterprises.save(enterprise)
         uow.audit.record(
             actor=actor,

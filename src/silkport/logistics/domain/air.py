@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from silkport.logistics.domain.identifiers import awb_problem, normalise_awb
 from silkport.shared.errors import Conflict, FieldError, ValidationFailed
-from silkport.shared.text import field_error
+from silkport.shared.text import field_error, templated
 
 _FLIGHT_RE = re.compile(r"^([A-Z0-9]{2})([0-9]{1,4})([A-Z]?)$")
 _AIRPORT_RE = re.compile(r"^[A-Z]{3}$")
@@ -117,13 +117,25 @@ class Flight:
 
     def load(self, awb: AwbLoad) -> None:
         if awb.awb in self.loads:
-            raise Conflict(f"air waybill {awb.awb} is already loaded on flight {self.flight_number}")
+            raise Conflict(
+                templated(
+                    "air waybill %(awb)s is already loaded on flight %(flight_number)s",
+                    awb=awb.awb,
+                    flight_number=self.flight_number,
+                )
+            )
         self.loads[awb.awb] = awb
 
     def offload(self, awb: str) -> AwbLoad:
         number = normalise_awb(awb)
         if number not in self.loads:
-            raise Conflict(f"air waybill {number} is not loaded on flight {self.flight_number}")
+            raise Conflict(
+                templated(
+                    "air waybill %(number)s is not loaded on flight %(flight_number)s",
+                    number=number,
+                    flight_number=self.flight_number,
+                )
+            )
         return self.loads.pop(number)
 
     @property

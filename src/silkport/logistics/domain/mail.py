@@ -27,7 +27,7 @@ from typing import Any
 from silkport.logistics.domain.identifiers import normalise_s10, s10_problem
 from silkport.shared.codes import is_country, is_currency
 from silkport.shared.errors import Conflict, FieldError, ValidationFailed
-from silkport.shared.text import field_error
+from silkport.shared.text import field_error, templated
 
 _IMPC_RE = re.compile(r"^[A-Z]{2}[A-Z0-9]{4}$")
 MAIL_CATEGORIES = {"A": "priority / airmail", "B": "S.A.L.", "C": "non-priority / surface", "D": "priority by surface"}
@@ -398,7 +398,7 @@ class Dispatch:
 
     def add(self, item: PostalItem) -> None:
         if self.state is not DispatchState.RECEIVED:
-            raise Conflict(f"dispatch {self.id} is already cleared: no items can be added")
+            raise Conflict(templated("dispatch %(id)s is already cleared: no items can be added", id=self.id))
         if receptacle_dispatch(item.receptacle_id) != self.id:
             raise ValidationFailed(
                 field_error(
@@ -409,15 +409,17 @@ class Dispatch:
                 )
             )
         if item.item_id in self.items:
-            raise Conflict(f"item {item.item_id} is already in dispatch {self.id}")
+            raise Conflict(
+                templated("item %(item_id)s is already in dispatch %(id)s", item_id=item.item_id, id=self.id)
+            )
         self.items[item.item_id] = item
 
     def clear(self, rules: ClearanceRules, officer: str, at: datetime) -> list[Answer]:
         """Bulk clearance: one answer per item, once per dispatch."""
         if self.state is DispatchState.CLEARED:
-            raise Conflict(f"dispatch {self.id} was already cleared")
+            raise Conflict(templated("dispatch %(id)s was already cleared", id=self.id))
         if not self.items:
-            raise Conflict(f"dispatch {self.id} has no items to clear")
+            raise Conflict(templated("dispatch %(id)s has no items to clear", id=self.id))
         for item_id in sorted(self.items):
             outcome, reasons = rules.decide(self.items[item_id])
             self.answers[item_id] = Answer(item_id, outcome, reasons, at, officer, rules.version)

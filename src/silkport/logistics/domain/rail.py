@@ -30,7 +30,7 @@ from enum import IntEnum
 from silkport.logistics.domain.identifiers import container_problem, normalise_container
 from silkport.shared.codes import is_locode_shaped, normalise_locode
 from silkport.shared.errors import Conflict, FieldError, ValidationFailed
-from silkport.shared.text import field_error
+from silkport.shared.text import field_error, templated
 
 _TRAIN_NUMBER_RE = re.compile(r"^[A-Z0-9][A-Z0-9\-/]{0,19}$")
 
@@ -160,7 +160,9 @@ class TrainRun:
             raise ValidationFailed(errors)
         wagon = Wagon(normalise_wagon(number), Gauge(gauge))
         if wagon.number in self.wagons:
-            raise Conflict(f"wagon {wagon.number} is already in train run {self.id}")
+            raise Conflict(
+                templated("wagon %(number)s is already in train run %(id)s", number=wagon.number, id=self.id)
+            )
         self.wagons[wagon.number] = wagon
         return wagon
 
@@ -185,7 +187,13 @@ class TrainRun:
                 )
             )
         if number in self.placements:
-            raise Conflict(f"container {number} is already on wagon {self.placements[number]}")
+            raise Conflict(
+                templated(
+                    "container %(number)s is already on wagon %(number2)s",
+                    number=number,
+                    number2=self.placements[number],
+                )
+            )
         self.placements[number] = wagon_number
         self.consignments[number] = refs
         return number
@@ -193,7 +201,9 @@ class TrainRun:
     def unload(self, container: str) -> str:
         number = normalise_container(container)
         if number not in self.placements:
-            raise Conflict(f"container {number} is not on any wagon of train run {self.id}")
+            raise Conflict(
+                templated("container %(number)s is not on any wagon of train run %(id)s", number=number, id=self.id)
+            )
         wagon = self.placements.pop(number)
         self.consignments.pop(number, None)
         return wagon

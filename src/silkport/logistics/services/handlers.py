@@ -50,7 +50,7 @@ from silkport.shared.actor import Actor, Role
 from silkport.shared.clock import ZONE_TZ
 from silkport.shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.paging import Page
-from silkport.shared.text import field_error
+from silkport.shared.text import field_error, templated
 
 SLA_BREACHED = "logistics.sla_breached"
 BOOKERS = frozenset({Role.TRADER, Role.LOGISTICS_OPERATOR, Role.AIRLINE, Role.ADMIN})
@@ -239,7 +239,7 @@ def book(uow: LogisticsUnitOfWork, actor: Actor, cmd: BookConsignment) -> Booked
 
 def _visible(actor: Actor, booked: Booked | None, consignment_id: str) -> Booked:
     if booked is None or not actor.sees_enterprise(booked.enterprise_id):
-        raise NotFound(f"consignment {consignment_id} not found")
+        raise NotFound(templated("consignment %(consignment_id)s not found", consignment_id=consignment_id))
     return booked
 
 
@@ -666,7 +666,7 @@ def history(uow: LogisticsUnitOfWork, actor: Actor, object_id: str) -> ObjectHis
         if actor.is_enterprise_bound and consignments:
             consignments = [b for b in consignments if b.enterprise_id == actor.enterprise_id]
             if not consignments:
-                raise NotFound(f"no history of {obj} for you")
+                raise NotFound(templated("no history of %(obj)s for you", obj=obj))
         keys = {obj}
         for b in consignments:
             own = {normalise_object_id(b.id), normalise_object_id(b.consignment.document.number)}
@@ -674,7 +674,7 @@ def history(uow: LogisticsUnitOfWork, actor: Actor, object_id: str) -> ObjectHis
                 keys |= uow.consignments.keys_of(b.id)
         events = _history_of_keys(uow, keys)
         if not events and not consignments:
-            raise NotFound(f"no events about {obj}")
+            raise NotFound(templated("no events about %(obj)s", obj=obj))
         destination = consignments[0].consignment.legs[-1].destination if consignments else None
         status_event = next((e for e in reversed(events) if status_of_event(e, destination) is not None), None)
         status = None if status_event is None else status_of_event(status_event, destination)
@@ -694,7 +694,7 @@ def acknowledge_alert(uow: LogisticsUnitOfWork, actor: Actor, alert_id: str) -> 
     with uow:
         alert = uow.alerts.get(alert_id)
         if alert is None or not actor.sees_enterprise(alert.enterprise_id):
-            raise NotFound(f"alert {alert_id} not found")
+            raise NotFound(templated("alert %(alert_id)s not found", alert_id=alert_id))
         if actor.role is Role.ANALYST:
             raise PermissionDenied("an analyst may not acknowledge alerts")
         if alert.acknowledged_at is not None:

@@ -28,7 +28,7 @@ from silkport.logistics.domain.vehicles import CountBy, VehicleExport, new_expor
 from silkport.logistics.services.modes_ports import FreightUnitOfWork
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
-from silkport.shared.text import field_error
+from silkport.shared.text import field_error, templated
 
 TRAIN_WRITERS = frozenset({Role.LOGISTICS_OPERATOR, Role.ADMIN})
 VEHICLE_WRITERS = frozenset({Role.TRADER, Role.ADMIN})
@@ -123,7 +123,7 @@ def get_train_run(uow: FreightUnitOfWork, actor: Actor, run_id: str) -> TrainRun
 def _visible_run(uow: FreightUnitOfWork, actor: Actor, run_id: str, for_update: bool) -> TrainRun:
     run = uow.trains.get(run_id, for_update=for_update)
     if run is None or not actor.sees_enterprise(run.enterprise_id):
-        raise NotFound(f"train run {run_id} not found")
+        raise NotFound(templated("train run %(run_id)s not found", run_id=run_id))
     return run
 
 
@@ -156,7 +156,11 @@ def delete_train_run(uow: FreightUnitOfWork, actor: Actor, run_id: str) -> None:
     with uow:
         run = _change_run(uow, actor, run_id)
         if run.placements or run.transshipments:
-            raise Conflict(f"train run {run_id} carries containers or has transshipments: it cannot be deleted")
+            raise Conflict(
+                templated(
+                    "train run %(run_id)s carries containers or has transshipments: it cannot be deleted", run_id=run_id
+                )
+            )
         uow.trains.delete(run.id)
         uow.audit.record(
             actor=actor, action="train_run.deleted", object_type="train_run", object_id=run.id,
@@ -282,7 +286,7 @@ def register_vehicle_exports(
         taken = uow.vehicles.existing_vins([e.vin for e in exports])
         if taken:
             if not bulk:
-                raise Conflict(f"vehicle {exports[0].vin} is already registered as exported")
+                raise Conflict(templated("vehicle %(vin)s is already registered as exported", vin=exports[0].vin))
             raise ValidationFailed(
                 [
                     field_error(f"rows[{first_row[v]}].vin", "%(v)s is already registered as exported", v=v)
@@ -322,7 +326,7 @@ def get_vehicle_export(uow: FreightUnitOfWork, actor: Actor, export_id: str) -> 
     with uow:
         export = uow.vehicles.get(export_id)
     if export is None or not actor.sees_enterprise(export.enterprise_id):
-        raise NotFound(f"vehicle export {export_id} not found")
+        raise NotFound(templated("vehicle export %(export_id)s not found", export_id=export_id))
     return export
 
 
@@ -356,7 +360,13 @@ def create_flight(
     with uow:
         _registered(uow, actor, owner)
         if uow.flights.exists(flight.flight_number, flight.flight_date):
-            raise Conflict(f"flight {flight.flight_number} on {flight.flight_date} is already recorded")
+            raise Conflict(
+                templated(
+                    "flight %(flight_number)s on %(flight_date)s is already recorded",
+                    flight_number=flight.flight_number,
+                    flight_date=flight.flight_date,
+                )
+            )
         now = uow.clock.now()
         uow.flights.add(flight, now)
         uow.audit.record(
@@ -371,7 +381,7 @@ def create_flight(
 def _visible_flight(uow: FreightUnitOfWork, actor: Actor, flight_id: str, for_update: bool) -> Flight:
     flight = uow.flights.get(flight_id, for_update=for_update)
     if flight is None or not actor.sees_enterprise(flight.enterprise_id):
-        raise NotFound(f"flight {flight_id} not found")
+        raise NotFound(templated("flight %(flight_id)s not found", flight_id=flight_id))
     return flight
 
 
@@ -498,7 +508,9 @@ def receive_itmatt(
             if dispatch is None:
                 dispatch = Dispatch(dispatch_id, owner, now)
             elif dispatch.enterprise_id != owner:
-                raise Conflict(f"dispatch {dispatch_id} was announced by another operator")
+                raise Conflict(
+                    templated("dispatch %(dispatch_id)s was announced by another operator", dispatch_id=dispatch_id)
+                )
             known = set(dispatch.receptacles)
             for item in by_dispatch[dispatch_id]:
                 dispatch.add(item)
@@ -524,7 +536,7 @@ def receive_itmatt(
 def _visible_dispatch(uow: FreightUnitOfWork, actor: Actor, dispatch_id: str, for_update: bool) -> Dispatch:
     dispatch = uow.mail.get(dispatch_id.upper(), for_update=for_update)
     if dispatch is None or not actor.sees_enterprise(dispatch.enterprise_id):
-        raise NotFound(f"dispatch {dispatch_id} not found")
+        raise NotFound(templated("dispatch %(dispatch_id)s not found", dispatch_id=dispatch_id))
     return dispatch
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import NotFound, PermissionDenied
 from silkport.shared.paging import Page
+from silkport.shared.text import templated
 from silkport.transit.domain.errors import EtirError
 from silkport.transit.domain.model import (
     Guarantee,
@@ -115,7 +116,7 @@ def _visible_guarantee(uow: TransitUnitOfWork, actor: Actor, reference: str, mes
 def _visible_transport(uow: TransitUnitOfWork, actor: Actor, transport_id: str, lock: bool) -> TirTransport:
     t = uow.transports.get(transport_id, for_update=lock)
     if t is None or not actor.sees_enterprise(t.holder_enterprise_id):
-        raise NotFound(f"TIR transport {transport_id} not found")
+        raise NotFound(templated("TIR transport %(transport_id)s not found", transport_id=transport_id))
     return t
 
 
@@ -581,7 +582,7 @@ def apply_partner_message(
         reason = payload.get("reason") if isinstance(payload.get("reason"), str) else None
         t = uow.transports.get(transport_id, for_update=True)
         if t is None:
-            raise NotFound(f"TIR transport {transport_id} not found")
+            raise NotFound(templated("TIR transport %(transport_id)s not found", transport_id=transport_id))
         # checked under the transport's lock: a concurrent delivery of the same message waits, then sees it
         if uow.transports.transport_of_message(logged_id) is not None:
             return "duplicate"

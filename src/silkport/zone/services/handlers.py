@@ -8,7 +8,7 @@ from typing import Any
 
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from silkport.shared.text import field_error
+from silkport.shared.text import field_error, templated
 from silkport.zone.domain.model import Area, Mode, OpeningHours, Port, PortKind
 from silkport.zone.services.ports import ZoneUnitOfWork
 
@@ -41,7 +41,7 @@ def get_port(uow: ZoneUnitOfWork, code: str) -> Port:
     with uow:
         port = uow.zone.port(code)
         if port is None:
-            raise NotFound(f"port {code} not found")
+            raise NotFound(templated("port %(code)s not found", code=code))
         return port
 
 
@@ -60,7 +60,7 @@ def update_port(uow: ZoneUnitOfWork, actor: Actor, code: str, changes: PortChang
     with uow:
         port = uow.zone.port(code)
         if port is None:
-            raise NotFound(f"port {code} not found")
+            raise NotFound(templated("port %(code)s not found", code=code))
         before = port_snapshot(port)
         updated = Port(
             code=port.code,
