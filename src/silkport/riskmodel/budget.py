@@ -227,8 +227,19 @@ class InspectionBudget:
     def admit(self, score: float, *, forced_red: bool = False) -> float:
         """:meth:`decide` for a caller that needs only the threshold: the threshold this declaration was judged
         by (red by score when ``score`` is above it and the rules did not force red); then it joins the window."""
-        x = self._check(score)
-        t = self._threshold(self.model_share())
+        # model_share() and _threshold() inlined: this runs on every lodgement (the tests hold it to decide())
+        x = float(score)
+        if not 0.0 <= x <= 1.0:
+            raise ValueError(f"a model score is between 0 and 1, not {score!r}")
+        n = len(self._recent)
+        q = self.share
+        if n:
+            forced = self._forced / n
+            q = 0.0 if forced >= q or forced >= 1.0 else (q - forced) / (1.0 - forced)
+        ordered = self._sorted
+        m = ordered._len
+        k = min(m, math.floor(q * m + 0.5)) if m else 0
+        t = math.inf if k <= 0 else -math.inf if k >= m else ordered.from_top(k)
         self._push(x, forced_red)
         return t
 

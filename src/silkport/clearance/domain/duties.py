@@ -275,7 +275,7 @@ class TariffSchedule:
     hits on slices of the code and never parses anything.
     """
 
-    __slots__ = ("_by_length", "_lines", "sample", "version")
+    __slots__ = ("_by_length", "_found", "_lines", "sample", "version")
 
     def __init__(self, lines: Iterable[TariffLine], *, version: str = "", sample: bool = False) -> None:
         by_prefix: dict[str, TariffLine] = {}
@@ -286,16 +286,27 @@ class TariffSchedule:
         self._lines = by_prefix
         lengths = sorted({len(p) for p in by_prefix}, reverse=True)
         self._by_length = tuple((n, {p: line for p, line in by_prefix.items() if len(p) == n}) for n in lengths)
+        #: lookups done so far, code -> line (the schedule is immutable: an answer never changes)
+        self._found: dict[str, TariffLine | None] = {}
         self.version = version
         self.sample = sample
 
     def lookup(self, hs_code: str) -> TariffLine | None:
         """The line with the longest prefix of ``hs_code``, or None."""
+        try:
+            return self._found[hs_code]
+        except KeyError:
+            pass
+        found: TariffLine | None = None
         for n, lines in self._by_length:
             line = lines.get(hs_code[:n])
             if line is not None:
-                return line
-        return None
+                found = line
+                break
+        if len(self._found) >= 100_000:  # codes come from declarations: keep the memo bounded whatever they say
+            self._found.clear()
+        self._found[hs_code] = found
+        return found
 
     def get(self, hs_prefix: str) -> TariffLine | None:
         """The line with exactly this prefix."""
@@ -663,6 +674,7 @@ def _import_rows(
         factor, share = rate, added / len(items) * rate
 
     quantize = Decimal.quantize
+    make = ItemTaxes._make
     result: list[ItemTaxes] = []
     for i, item in enumerate(items):
         line = lines[i]
@@ -705,24 +717,28 @@ def _import_rows(
                 excise = (cv + duty + per_unit) / line._excise_divisor * line._excise + per_unit
         vat = (cv + duty + excise) * line._vat
         result.append(
-            ItemTaxes(
-                item=i,
-                hs_code=item.hs_code,
-                customs_value=quantize(cv, FEN, ROUND_HALF_UP),
-                basis=basis,
-                tariff_line=line.hs_prefix,
-                agreement=agreement,
-                duty_rate=duty_rate,
-                duty_specific=specific,
-                duty_unit=specific_unit,
-                duty=quantize(duty, FEN, ROUND_HALF_UP),
-                excise_rate=line.excise_rate,
-                excise_specific=line.excise_specific,
-                excise_unit=line.excise_unit,
-                excise=quantize(excise, FEN, ROUND_HALF_UP),
-                vat_rate=line.vat_rate,
-                vat=quantize(vat, FEN, ROUND_HALF_UP),
-                notes=item_notes,
+            make(  # every field, positionally in ItemTaxes' order (no keyword binding on this hot path)
+                (
+                    i,  # item
+                    item.hs_code,
+                    quantize(cv, FEN, ROUND_HALF_UP),  # customs_value
+                    basis,
+                    line.hs_prefix,  # tariff_line
+                    agreement,
+                    duty_rate,
+                    specific,  # duty_specific
+                    specific_unit,  # duty_unit
+                    quantize(duty, FEN, ROUND_HALF_UP),  # duty
+                    line.excise_rate,
+                    line.excise_specific,
+                    line.excise_unit,
+                    quantize(excise, FEN, ROUND_HALF_UP),  # excise
+                    line.vat_rate,
+                    quantize(vat, FEN, ROUND_HALF_UP),  # vat
+                    None,  # export_rate
+                    ZERO_FEN,  # export_duty
+                    item_notes,  # notes
+                )
             )
         )
     return result

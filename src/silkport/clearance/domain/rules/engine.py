@@ -219,9 +219,12 @@ def _percent(share: Decimal) -> str:
 def _hs_watch(p: RuleParams, _id: str, c: DeclarationContent, _rb: Rulebook, _ctx: RiskContext) -> _Hit | None:
     assert isinstance(p, HsWatchParams)
     prefixes = p.prefixes
-    hits = [(n, item) for n, item in enumerate(c.items, 1) if item.hs_code.startswith(prefixes)]
-    if not hits:
+    for item in c.items:  # the usual case: no item on the list, and no list built to say so
+        if item.hs_code.startswith(prefixes):
+            break
+    else:
         return None
+    hits = [(n, item) for n, item in enumerate(c.items, 1) if item.hs_code.startswith(prefixes)]
     n, item = hits[0]
     prefix = max((x for x in prefixes if item.hs_code.startswith(x)), key=len)
     values = {
@@ -348,9 +351,12 @@ def _controlled(_p: RuleParams, _id: str, c: DeclarationContent, rb: Rulebook, _
     controlled = rb.controlled_hs
     if not controlled:
         return None
-    hits = [(n, item) for n, item in enumerate(c.items, 1) if item.hs_code.startswith(controlled)]
-    if not hits:
+    for item in c.items:  # the usual case: no controlled goods, and no list built to say so
+        if item.hs_code.startswith(controlled):
+            break
+    else:
         return None
+    hits = [(n, item) for n, item in enumerate(c.items, 1) if item.hs_code.startswith(controlled)]
     unlicensed = [(n, item) for n, item in hits if not any(ref.strip() for ref in item.licences)]
     n, item = (unlicensed or hits)[0]
     prefix = max((x for x in controlled if item.hs_code.startswith(x)), key=len)
