@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -166,6 +167,7 @@ class ZoneRecordLookup:
         return SqlEnterpriseRepository(self._session).get(enterprise_id) is not None
 
 
+@lru_cache(maxsize=16_384)  # the process-wide HS table never changes; validation asks per goods item
 def _hs_subheading_exists(code: str) -> bool:
     entry = reference_data().hs(code)
     return entry is not None and entry.level == 6 and entry.in_nomenclature

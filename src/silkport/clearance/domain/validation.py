@@ -95,7 +95,8 @@ def validate(content: DeclarationContent, ref: ClearanceReference) -> Validation
         err(field_error("items", "a declaration needs at least one goods item"))
     for i, item in enumerate(content.items):
         at = f"items[{i}]"
-        if not HS_RE.match(item.hs_code):
+        hs_shaped = HS_RE.match(item.hs_code) is not None
+        if not hs_shaped:
             err(
                 field_error(
                     f"{at}.hs_code",
@@ -134,7 +135,7 @@ def validate(content: DeclarationContent, ref: ClearanceReference) -> Validation
                     f"{at}.origin_country", "%(code)r is not an ISO 3166-1 alpha-2 code", code=item.origin_country
                 )
             )
-        if HS_RE.match(item.hs_code) and ref.is_controlled(item.hs_code) and not item.licences:
+        if hs_shaped and ref.is_controlled(item.hs_code) and not item.licences:
             err(
                 field_error(
                     f"{at}.licences",
