@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from silkport.clearance.schemas import content_from_json
+from silkport.riskmodel.budget import InspectionBudget
 from silkport.riskmodel.features import feature_matrix
 from silkport.riskmodel.kcs import iter_kcs, to_records
 from silkport.riskmodel.model import ModelArtifact, SourceFile, file_sha256, train_kcs
@@ -102,3 +103,16 @@ def test_a_lodgement_is_scored_as_its_records_are(full_model: ModelArtifact) -> 
         assert opinion.score == Decimal(repr(scores[worst])).quantize(Decimal("0.000001"))
         assert same(list(opinion.features), reference.features(records[worst]))
         assert opinion.version == full_model.version
+
+
+def test_the_lodgement_threshold_is_the_budgets_decision(full_model: ModelArtifact) -> None:
+    """``ZoneRiskModel.threshold`` (``admit``, its decimal reused while the threshold stays) gives the threshold
+    ``InspectionBudget.decide`` records, as a decimal to the millionth."""
+    model = ZoneRiskModel(full_model, 0.05)
+    reference = InspectionBudget(0.05, seed=full_model.score_sample)
+    stream = [Decimal(f"0.{(i * 7919) % 1_000_000:06d}") for i in range(3000)]
+    for i, score in enumerate(stream):
+        forced = i % 17 == 0
+        decision = reference.decide(float(score), forced_red=forced)
+        got = model.threshold(score, forced_red=forced)
+        assert got == Decimal(repr(decision.threshold)).quantize(Decimal("0.000001"))

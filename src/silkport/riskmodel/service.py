@@ -31,6 +31,7 @@ class ZoneRiskModel:
         self._tariff = tariff
         self._rates: dict[str, float] = {}
         self._lock = threading.Lock()
+        self._last_threshold: tuple[float, Decimal] = (math.nan, Decimal(-1))  # NaN equals nothing
 
     @classmethod
     def load(cls, models: Path, budget_share: float, tariff: TariffSchedule | None = None) -> ZoneRiskModel | None:
@@ -61,7 +62,10 @@ class ZoneRiskModel:
         with self._lock:  # the features of to_records(content, ...), without building the records
             vectors = self._scorer.history.features_of_goods(on, header, goods, declaration_id)
         scores = self._scorer.scores_of(vectors)
-        worst = max(range(len(scores)), key=scores.__getitem__)
+        worst = 0  # the first of the riskiest items
+        for i in range(1, len(scores)):
+            if scores[i] > scores[worst]:
+                worst = i
         value = Decimal(repr(scores[worst])).quantize(PLACES)
         return ModelScore(score=value, version=self.version, features=vectors[worst])
 
@@ -70,7 +74,12 @@ class ZoneRiskModel:
             t = self._budget.admit(float(score), forced_red=forced_red)
         if t in (math.inf, -math.inf):
             return None if t > 0 else Decimal(-1)
-        return Decimal(repr(t)).quantize(PLACES)
+        last = self._last_threshold  # the threshold moves rarely: its decimal is usually the one made last time
+        if last[0] == t:
+            return last[1]
+        value = Decimal(repr(t)).quantize(PLACES)
+        self._last_threshold = (t, value)
+        return value
 
     def explain(self, features: Sequence[float], top: int = 5) -> list[tuple[str, float, float]]:
         return [(c.feature, c.value, c.contribution) for c in self._scorer.explain(list(features), top)]
