@@ -791,7 +791,7 @@ def main() -> None:
         help="open a new connection after this many requests (raw client; 0: never) -- see README",
     )
     args = parser.parse_args()
-    console = Console(width=None if Console().is_terminal else 140)
+    console = Console(width=None if Console().is_terminal else 180)
     warmup = max(8 * args.concurrency, 64)
     with tempfile.TemporaryDirectory(prefix="silkport-bench-http-") as tmp_name:
         tmp = Path(tmp_name)
