@@ -668,7 +668,11 @@ def phases(url: str, traders: list[Trader], count: int) -> Table:
 
     from silkport.bootstrap import RegistryLookup
     from silkport.clearance import api
-    from silkport.clearance.adapters.repository import SqlDeclarationRepository, SqlRulebookStore
+    from silkport.clearance.adapters.repository import (
+        SqlClearanceUnitOfWork,
+        SqlDeclarationRepository,
+        SqlRulebookStore,
+    )
     from silkport.clearance.services import handlers as clearance
     from silkport.entrypoints.web.app import create_app
     from silkport.infra.audit import SqlAuditTrail
@@ -700,7 +704,7 @@ def phases(url: str, traders: list[Trader], count: int) -> Table:
         (clearance, "file_declaration", "clearance.services.handlers.file_declaration"),
         (clearance, "check", "  handlers.check (validate)"),
         (SqlRulebookStore, "active", "  SqlRulebookStore.active"),
-        (SqlDeclarationRepository, "by_lrn", "  SqlDeclarationRepository.by_lrn"),
+        (SqlClearanceUnitOfWork, "prefetch_filing", "  prefetch_filing (rulebook key + declarant's counters)"),
         (RegistryLookup, "status_and_grade", "  bootstrap.RegistryLookup.status_and_grade"),
         (SqlDeclarationRepository, "add", "  SqlDeclarationRepository.add (declaration + version)"),
         (SqlAuditTrail, "record", "  infra.audit.SqlAuditTrail.record"),
@@ -711,6 +715,9 @@ def phases(url: str, traders: list[Trader], count: int) -> Table:
         (SqlDeclarationRepository, "set_taxes", "  SqlDeclarationRepository.set_taxes"),
         (SqlDeclarationRepository, "save", "  SqlDeclarationRepository.save (+ status history)"),
         (api, "present", "clearance.api.present (the response: assessment_of, taxes_of)"),
+        (SqlClearanceUnitOfWork, "commit", "  the commit (the write burst, the audit chain, COMMIT)"),
+        (SqlDeclarationRepository, "write_pending", "    SqlDeclarationRepository.write_pending (+ outbox)"),
+        (SqlAuditTrail, "seal", "    infra.audit.SqlAuditTrail.seal (lock, chain head, entries)"),
     ]
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in targets]
     try:
