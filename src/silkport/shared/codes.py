@@ -9,6 +9,7 @@ import pycountry
 
 LOCODE_RE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 HS_RE = re.compile(r"^\d{6}(\d{2}){0,2}$")
+_LOCODE_NOISE_RE = re.compile(r"[\s\-]")
 
 
 @lru_cache(maxsize=1)
@@ -23,6 +24,12 @@ def _currencies() -> dict[str, str]:
 
 def is_country(code: str) -> bool:
     return code in _countries()
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes: ``code in country_codes()`` is ``is_country(code)`` (for hot loops)."""
+    return frozenset(_countries())
 
 
 def country_name(code: str) -> str | None:
@@ -47,8 +54,9 @@ def all_currencies() -> dict[str, str]:
 
 def normalise_locode(code: str) -> str:
     """'CN URC', 'cnurc' and 'CN-URC' all become 'CNURC'."""
-    return re.sub(r"[\s\-]", "", code).upper()
+    return _LOCODE_NOISE_RE.sub("", code).upper()
 
 
 def is_locode_shaped(code: str) -> bool:
-    return bool(LOCODE_RE.match(normalise_locode(code)))
+    # a code that has the shape keeps it once normalised (nothing to strip or upper-case): skip the rewrite
+    return LOCODE_RE.match(code) is not None or LOCODE_RE.match(normalise_locode(code)) is not None

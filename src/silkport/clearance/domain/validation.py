@@ -20,7 +20,7 @@ from silkport.clearance.domain.model import (
     DeclarationType,
     DocumentKind,
 )
-from silkport.shared.codes import is_country, is_currency, is_locode_shaped
+from silkport.shared.codes import country_codes, is_currency, is_locode_shaped
 from silkport.shared.errors import FieldError
 from silkport.shared.text import field_error
 
@@ -30,6 +30,8 @@ UNIT_RE = re.compile(r"^[A-Z0-9]{2,3}$")
 VALUE_TOLERANCE_SHARE = Decimal("0.01")
 #: ...or by this many units of the invoice currency, whichever is larger
 VALUE_TOLERANCE_ABS = Decimal("1")
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,86 +61,111 @@ def validate(content: DeclarationContent, ref: ClearanceReference) -> Validation
     errors: list[FieldError] = []
     warnings: list[FieldError] = []
     err = errors.append
+    countries = country_codes()
 
     if content.office_code not in ref.office_codes:
         err(field_error("office", "%(office)r is not a customs office of the zone", office=content.office_code))
     if not content.transport_id.strip():
         err(field_error("transport_id", "the means of transport (plate, train or flight number) is required"))
-    for name, party in (("consignor", content.consignor), ("consignee", content.consignee)):
-        if not party.name.strip():
-            err(field_error(f"{name}.name", "is required"))
-        if not is_country(party.country):
-            err(field_error(f"{name}.country", "%(code)r is not an ISO 3166-1 alpha-2 code", code=party.country))
-    for name in ("dispatch_country", "origin_country", "destination_country"):
-        code = getattr(content, name)
-        if not is_country(code):
-            err(field_error(name, "%(code)r is not an ISO 3166-1 alpha-2 code", code=code))
-    for name in ("loading_locode", "unloading_locode"):
-        code = getattr(content, name)
-        if not is_locode_shaped(code):
-            err(field_error(name, "%(code)r is not a UN/LOCODE (country + 3 letters/digits)", code=code))
+    # the checks below are unrolled (no getattr loops) in the order the fields are listed
+    party = content.consignor
+    if not party.name.strip():
+        err(field_error("consignor.name", "is required"))
+    if party.country not in countries:
+        err(field_error("consignor.country", "%(code)r is not an ISO 3166-1 alpha-2 code", code=party.country))
+    party = content.consignee
+    if not party.name.strip():
+        err(field_error("consignee.name", "is required"))
+    if party.country not in countries:
+        err(field_error("consignee.country", "%(code)r is not an ISO 3166-1 alpha-2 code", code=party.country))
+    code = content.dispatch_country
+    if code not in countries:
+        err(field_error("dispatch_country", "%(code)r is not an ISO 3166-1 alpha-2 code", code=code))
+    code = content.origin_country
+    if code not in countries:
+        err(field_error("origin_country", "%(code)r is not an ISO 3166-1 alpha-2 code", code=code))
+    code = content.destination_country
+    if code not in countries:
+        err(field_error("destination_country", "%(code)r is not an ISO 3166-1 alpha-2 code", code=code))
+    code = content.loading_locode
+    if not is_locode_shaped(code):
+        err(field_error("loading_locode", "%(code)r is not a UN/LOCODE (country + 3 letters/digits)", code=code))
+    code = content.unloading_locode
+    if not is_locode_shaped(code):
+        err(field_error("unloading_locode", "%(code)r is not a UN/LOCODE (country + 3 letters/digits)", code=code))
     if not is_currency(content.invoice_currency):
         err(field_error("invoice_currency", "%(code)r is not an ISO 4217 currency", code=content.invoice_currency))
-    if content.invoice_amount <= 0:
+    if content.invoice_amount <= _ZERO:
         err(field_error("invoice_amount", "must be greater than 0"))
-    for name in ("freight", "insurance"):
-        if getattr(content, name) < 0:
-            err(field_error(name, "must not be negative"))
-    if content.exchange_rate <= 0:
+    if content.freight < _ZERO:
+        err(field_error("freight", "must not be negative"))
+    if content.insurance < _ZERO:
+        err(field_error("insurance", "must not be negative"))
+    if content.exchange_rate <= _ZERO:
         err(field_error("exchange_rate", "must be greater than 0"))
-    if content.invoice_currency == "CNY" and content.exchange_rate != 1:
+    if content.invoice_currency == "CNY" and content.exchange_rate != _ONE:
         err(field_error("exchange_rate", "must be 1 for an invoice in CNY"))
 
     _type_consistency(content, err)
 
     if not content.items:
         err(field_error("items", "a declaration needs at least one goods item"))
+    hs_match = HS_RE.match
+    unit_match = UNIT_RE.match
+    hs_exists = ref.hs_exists
+    units = ref.units
+    controlled = ref.controlled_hs
+    # an item's field paths ("items[i]....") are built only for the errors it has
     for i, item in enumerate(content.items):
-        at = f"items[{i}]"
-        hs_shaped = HS_RE.match(item.hs_code) is not None
+        hs_code = item.hs_code
+        hs_shaped = hs_match(hs_code) is not None
         if not hs_shaped:
             err(
                 field_error(
-                    f"{at}.hs_code",
+                    f"items[{i}].hs_code",
                     "%(code)r must be 6 digits (HS 2022), or 8-10 with a national extension",
-                    code=item.hs_code,
+                    code=hs_code,
                 )
             )
-        elif not ref.hs_exists(item.hs6):
-            err(field_error(f"{at}.hs_code", "%(code)s does not exist in HS 2022", code=item.hs6))
+        elif not hs_exists(hs_code[:6]):
+            err(field_error(f"items[{i}].hs_code", "%(code)s does not exist in HS 2022", code=item.hs6))
         if not item.description.strip():
-            err(field_error(f"{at}.description", "is required"))
-        if item.quantity <= 0:
-            err(field_error(f"{at}.quantity", "must be greater than 0"))
-        if not UNIT_RE.match(item.unit):
-            err(field_error(f"{at}.unit", "%(unit)r is not a UN/ECE Recommendation 20 unit code", unit=item.unit))
-        elif item.unit not in ref.units:
+            err(field_error(f"items[{i}].description", "is required"))
+        if item.quantity <= _ZERO:
+            err(field_error(f"items[{i}].quantity", "must be greater than 0"))
+        unit = item.unit
+        if not unit_match(unit):
+            err(field_error(f"items[{i}].unit", "%(unit)r is not a UN/ECE Recommendation 20 unit code", unit=unit))
+        elif unit not in units:
             warnings.append(
-                field_error(f"{at}.unit", "%(unit)r is not among the Rec. 20 units silkport knows", unit=item.unit)
+                field_error(f"items[{i}].unit", "%(unit)r is not among the Rec. 20 units silkport knows", unit=unit)
             )
-        if item.net_mass_kg <= 0:
-            err(field_error(f"{at}.net_mass_kg", "must be greater than 0"))
-        if item.gross_mass_kg < item.net_mass_kg:
+        net = item.net_mass_kg
+        if net <= _ZERO:
+            err(field_error(f"items[{i}].net_mass_kg", "must be greater than 0"))
+        if item.gross_mass_kg < net:
             err(
                 field_error(
-                    f"{at}.net_mass_kg",
+                    f"items[{i}].net_mass_kg",
                     "net mass %(net)s kg exceeds gross mass %(gross)s kg",
-                    net=item.net_mass_kg,
+                    net=net,
                     gross=item.gross_mass_kg,
                 )
             )
-        if item.value < 0:
-            err(field_error(f"{at}.value", "must not be negative"))
-        if not is_country(item.origin_country):
+        if item.value < _ZERO:
+            err(field_error(f"items[{i}].value", "must not be negative"))
+        if item.origin_country not in countries:
             err(
                 field_error(
-                    f"{at}.origin_country", "%(code)r is not an ISO 3166-1 alpha-2 code", code=item.origin_country
+                    f"items[{i}].origin_country",
+                    "%(code)r is not an ISO 3166-1 alpha-2 code",
+                    code=item.origin_country,
                 )
             )
-        if hs_shaped and ref.is_controlled(item.hs_code) and not item.licences:
+        if hs_shaped and hs_code.startswith(controlled) and not item.licences:
             err(
                 field_error(
-                    f"{at}.licences",
+                    f"items[{i}].licences",
                     "HS %(code)s is controlled: a licence or permit reference is required",
                     code=item.hs6,
                 )
