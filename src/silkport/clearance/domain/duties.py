@@ -539,6 +539,14 @@ class DutyAssessment:
 
 
 _TAX_TYPES = (TaxType.DUTY, TaxType.EXCISE, TaxType.VAT, TaxType.EXPORT_DUTY)
+# enum members bound once: reading ``DeclarationType.X`` goes through the enum class on every access (~0.1 us)
+_DUTY, _EXCISE, _VAT, _EXPORT_DUTY = _TAX_TYPES
+_TRANSIT = DeclarationType.TRANSIT
+_BONDED_EXIT = DeclarationType.BONDED_EXIT
+_BONDED_ENTRY = DeclarationType.BONDED_ENTRY
+_EXPORT = DeclarationType.EXPORT
+_RE_EXPORT = BondedExitKind.RE_EXPORT
+_MFN = DutyBasis.MFN
 
 
 def _quantity(item: GoodsItem, unit: str, index: int, line: TariffLine, errors: list[FieldError]) -> Decimal:
@@ -583,11 +591,11 @@ def _nothing_due(content: DeclarationContent, why: str, tariff_version: str) -> 
 
 
 def _check_amounts(content: DeclarationContent, errors: list[FieldError]) -> None:
-    if content.exchange_rate <= 0:
+    if content.exchange_rate <= ZERO:
         errors.append(FieldError("exchange_rate", f"{content.exchange_rate} must be above zero"))
-    if content.freight < 0:
+    if content.freight < ZERO:
         errors.append(FieldError("freight", f"{content.freight} is negative"))
-    if content.insurance < 0:
+    if content.insurance < ZERO:
         errors.append(FieldError("insurance", f"{content.insurance} is negative"))
     if not content.items:
         errors.append(FieldError("items", "a declaration needs at least one goods item"))
@@ -603,15 +611,15 @@ def assess_duties(
     negative amount, a bonded exit that does not say re-export or release for consumption.
     """
     kind = content.type
-    if kind is DeclarationType.TRANSIT:
+    if kind is _TRANSIT:
         return _nothing_due(content, "transit: goods pass under customs control, nothing is due", schedule.version)
-    if kind is DeclarationType.BONDED_EXIT:
+    if kind is _BONDED_EXIT:
         exit_kind = content.bonded_exit_kind
         if exit_kind is None:
             raise ValidationFailed(
                 FieldError("bonded_exit_kind", "a bonded exit must say re_export or release_for_consumption")
             )
-        if exit_kind is BondedExitKind.RE_EXPORT:
+        if exit_kind is _RE_EXPORT:
             return _nothing_due(content, "bonded exit for re-export: nothing is due", schedule.version)
 
     errors: list[FieldError] = []
@@ -620,26 +628,23 @@ def assess_duties(
     lookup = schedule.lookup
     for i, item in enumerate(content.items):
         line = lookup(item.hs_code)
-        if line is None and kind is DeclarationType.EXPORT:
+        if line is None and kind is _EXPORT:
             # the export tariff lists only the goods that bear an export duty: the others bear none
             line = TariffLine(item.hs_code, "no export duty listed", Decimal(0), vat_rate=Decimal(0))
         if line is None:
             errors.append(FieldError(f"items[{i}].hs_code", schedule.missing(item.hs_code)))
         else:
             lines.append(line)
-        if item.value < 0:
+        if item.value < ZERO:
             errors.append(FieldError(f"items[{i}].value", f"{item.value} is negative"))
     if errors:
         raise ValidationFailed(errors)
 
     notes: list[str] = []
-    if kind is DeclarationType.BONDED_EXIT:
+    if kind is _BONDED_EXIT:
         notes.append("bonded exit released for consumption: the import taxes are due")
     with localcontext(_CONTEXT):
-        if kind is DeclarationType.EXPORT:
-            rows = _export_rows(content, lines, errors)
-        else:
-            rows = _import_rows(content, lines, notes, errors)
+        rows = _export_rows(content, lines, errors) if kind is _EXPORT else _import_rows(content, lines, notes, errors)
         if errors:
             raise ValidationFailed(errors)
         return _assessment(content, rows, notes, threshold, schedule.version)
@@ -651,10 +656,12 @@ def _import_rows(
     items = content.items
     rate = content.exchange_rate
     term = content.incoterm
-    total_value = content.total_item_value
     added = ZERO
     if not term.includes_freight:
         added = content.freight
+    total_value = ZERO  # the FOB total, summed only when freight or insurance is added (not for CIF)
+    if added or not term.includes_insurance:
+        total_value = content.total_item_value
     if not term.includes_insurance:
         if content.insurance:
             added += content.insurance
@@ -682,7 +689,7 @@ def _import_rows(
         if share:
             cv += share
         item_notes: tuple[str, ...] = ()
-        basis = DutyBasis.MFN
+        basis = _MFN
         agreement: str | None = None
         duty_rate = line.mfn_rate
         specific = line.specific_rate
@@ -732,7 +739,7 @@ def _import_rows(
                     line.excise_rate,
                     line.excise_specific,
                     line.excise_unit,
-                    quantize(excise, FEN, ROUND_HALF_UP),  # excise
+                    quantize(excise, FEN, ROUND_HALF_UP) if line._has_excise else ZERO_FEN,  # excise
                     line.vat_rate,
                     quantize(vat, FEN, ROUND_HALF_UP),  # vat
                     None,  # export_rate
@@ -790,7 +797,7 @@ def _assessment(
         excise += it.excise
         vat += it.vat
         export_duty += it.export_duty
-    totals = {TaxType.DUTY: duty, TaxType.EXCISE: excise, TaxType.VAT: vat, TaxType.EXPORT_DUTY: export_duty}
+    totals = {_DUTY: duty, _EXCISE: excise, _VAT: vat, _EXPORT_DUTY: export_duty}
     waived: dict[TaxType, Decimal] = {}
     for tax, amount in totals.items():
         if amount and amount <= threshold:
@@ -810,9 +817,9 @@ def _assessment(
             )
             for it in items
         ]
-    total = totals[TaxType.DUTY] + totals[TaxType.EXCISE] + totals[TaxType.VAT] + totals[TaxType.EXPORT_DUTY]
+    total = totals[_DUTY] + totals[_EXCISE] + totals[_VAT] + totals[_EXPORT_DUTY]
     kind = content.type
-    suspended = kind is DeclarationType.BONDED_ENTRY
+    suspended = kind is _BONDED_ENTRY
     if suspended:
         settlement = Settlement.WAIVED
         notes.append("bonded entry: taxes are computed but suspended while the goods stay bonded")
