@@ -547,6 +547,8 @@ _BONDED_ENTRY = DeclarationType.BONDED_ENTRY
 _EXPORT = DeclarationType.EXPORT
 _RE_EXPORT = BondedExitKind.RE_EXPORT
 _MFN = DutyBasis.MFN
+_UNPAID = Settlement.UNPAID
+_NONE_DUE = Settlement.NONE_DUE
 
 
 def _quantity(item: GoodsItem, unit: str, index: int, line: TariffLine, errors: list[FieldError]) -> Decimal:
@@ -817,14 +819,16 @@ def _assessment(
             )
             for it in items
         ]
-    total = totals[_DUTY] + totals[_EXCISE] + totals[_VAT] + totals[_EXPORT_DUTY]
+        total = totals[_DUTY] + totals[_EXCISE] + totals[_VAT] + totals[_EXPORT_DUTY]
+    else:  # the same sum, without hashing the enum keys (an Enum's __hash__ is a Python call)
+        total = duty + excise + vat + export_duty
     kind = content.type
     suspended = kind is _BONDED_ENTRY
     if suspended:
         settlement = Settlement.WAIVED
         notes.append("bonded entry: taxes are computed but suspended while the goods stay bonded")
     else:
-        settlement = Settlement.UNPAID if total else Settlement.NONE_DUE
+        settlement = _UNPAID if total else _NONE_DUE
     return DutyAssessment(
         kind,
         tuple(items),
