@@ -31,3 +31,17 @@ def test_known_shapes() -> None:
     assert is_locode_shaped("CNHRS") and is_locode_shaped("cn-hrs") and is_locode_shaped("CN HRS")
     assert not is_locode_shaped("CNHR1") and not is_locode_shaped("CNHRSX")
     assert "CN" in country_codes() and "XX" not in country_codes()
+
+
+@given(
+    st.one_of(
+        st.text(max_size=11),
+        st.from_regex(r"\d{6}(\d{2}){0,2}\n?", fullmatch=True),
+        st.text(alphabet="0123456789٠١²³ \n", min_size=5, max_size=11),
+    )
+)
+def test_validate_hs_shape_fast_path_equals_the_regex(code: str) -> None:
+    from silkport.clearance.domain.validation import _HS_LENGTHS, HS_RE
+
+    fast = (len(code) in _HS_LENGTHS and code.isdecimal()) or HS_RE.match(code) is not None
+    assert fast == (HS_RE.match(code) is not None)

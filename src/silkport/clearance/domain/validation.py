@@ -32,6 +32,7 @@ VALUE_TOLERANCE_SHARE = Decimal("0.01")
 VALUE_TOLERANCE_ABS = Decimal("1")
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_HS_LENGTHS = frozenset({6, 8, 10})
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,9 @@ def validate(content: DeclarationContent, ref: ClearanceReference) -> Validation
     # an item's field paths ("items[i]....") are built only for the errors it has
     for i, item in enumerate(content.items):
         hs_code = item.hs_code
-        hs_shaped = hs_match(hs_code) is not None
+        # 6, 8 or 10 decimal digits (str.isdecimal is the regex's \d: Unicode category Nd) without the regex;
+        # the regex still decides anything else (its $ also accepts a trailing newline)
+        hs_shaped = (len(hs_code) in _HS_LENGTHS and hs_code.isdecimal()) or hs_match(hs_code) is not None
         if not hs_shaped:
             err(
                 field_error(
