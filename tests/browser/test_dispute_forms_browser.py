@@ -13,9 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from silkport.enterprises.services import auth
-from silkport.shared.actor import SYSTEM, Role
-from tests.browser.conftest import LiveServer, shot, sign_in
+from silkport.shared.actor import Role
+from tests.browser.conftest import LiveServer, add_user, shot, sign_in
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -54,10 +53,7 @@ def test_conflict_check_enforcement_step_and_new_version(
     live_server: LiveServer, page: Page, screenshot_dirs: list[Path]
 ) -> None:
     platform = live_server.platform
-    auth.create_user(
-        platform.enterprises_uow(), SYSTEM, platform.hasher, username="dana", password=PASSWORD,
-        role=Role.LEGAL_OFFICER,
-    )  # fmt: skip
+    add_user(platform, "dana", Role.LEGAL_OFFICER)
     base = live_server.url
     desk = Desk(base)
     earlier = desk.arbitration("Apricots, 2024 season", "notified", "answered")

@@ -15,11 +15,11 @@ from playwright.sync_api import Page, expect
 from silkport.clearance.adapters.rulebook_file import default_rulebook
 from silkport.clearance.services.handlers import publish_rulebook
 from silkport.enterprises.domain.commands import RegisterEnterprise
-from silkport.enterprises.services import auth, handlers
+from silkport.enterprises.services import handlers
 from silkport.shared.actor import SYSTEM, Actor, Role
-from tests.browser.conftest import LiveServer, shot, sign_in
+from tests.browser.conftest import LiveServer, add_user, shot, sign_in
 from tests.browser.test_declarations_browser import fill_item
-from tests.conftest import PASSWORD, make_details
+from tests.conftest import make_details
 
 pytestmark = pytest.mark.browser
 
@@ -38,20 +38,8 @@ def test_a_chinese_trader_reads_field_errors_and_a_russian_officer_reads_risk_re
     enterprise = handlers.register_enterprise(
         platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(301, "HORGOS"))
     )
-    for username, role, enterprise_id, office in (
-        ("mahire", Role.TRADER, enterprise.id, None),
-        ("sergei", Role.CUSTOMS_OFFICER, None, "HRS-ROAD"),
-    ):
-        auth.create_user(
-            platform.enterprises_uow(),
-            SYSTEM,
-            platform.hasher,
-            username=username,
-            password=PASSWORD,
-            role=role,
-            enterprise_id=enterprise_id,
-            office_code=office,
-        )
+    add_user(platform, "mahire", Role.TRADER, enterprise_id=enterprise.id)
+    add_user(platform, "sergei", Role.CUSTOMS_OFFICER, office_code="HRS-ROAD")
     base = live_server.url
 
     # the trader works in Chinese
@@ -73,7 +61,10 @@ def test_a_chinese_trader_reads_field_errors_and_a_russian_officer_reads_risk_re
     page.fill("#invoice_amount", "60000.00")
     page.fill("#exchange_rate", "7.1000")
     fill_item(page, 0, "870395", "Passenger cars, 1.5-2.0 l petrol engine", "60000.00", origin="DE")
-    page.locator("[name='items[0].hs_code']").blur()
+    # leaving the last field filled sends the whole form for live validation; wait for that answer (the first
+    # one loads the reference data, which can take longer than an expect's 5 s on a busy machine)
+    with page.expect_response(lambda r: "/declarations/validate-form" in r.url):
+        page.locator("[name='items[0].value']").blur()
     error = page.locator("#err-items-0--hs_code")
     expect(error).to_have_text(re.compile(r"HS 2022 中不存在商品编码 870395"))
     expect(error).not_to_contain_text("does not exist")
