@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from silkport.bootstrap import Platform, bootstrap
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.domain.model import EnterpriseDetails, Sector
+from silkport.enterprises.domain.users import User
 from silkport.enterprises.services import auth, handlers
 from silkport.entrypoints.cli.setup import demo_uscc, migrate_and_seed
 from silkport.entrypoints.web.app import create_app
@@ -127,6 +128,29 @@ class Zone:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
 
 
+def add_user(
+    platform: Platform,
+    username: str,
+    role: Role,
+    *,
+    enterprise_id: str | None = None,
+    office_code: str | None = None,
+    display_name: str | None = None,
+) -> User:
+    """A user who signs in with ``PASSWORD``, created through the enterprises service by the system."""
+    return auth.create_user(
+        platform.enterprises_uow(),
+        SYSTEM,
+        platform.hasher,
+        username=username,
+        password=PASSWORD,
+        role=role,
+        enterprise_id=enterprise_id,
+        office_code=office_code,
+        display_name=display_name,
+    )
+
+
 def make_details(serial: int, area: str = "HORGOS", **over: object) -> EnterpriseDetails:
     values: dict[str, object] = {
         "name_en": f"Enterprise {serial} Co., Ltd.",
@@ -159,16 +183,7 @@ def zone(platform: Platform, app_client: TestClient) -> Zone:
     ]
     tokens: dict[str, str] = {}
     for username, role, enterprise_id, office in people:
-        auth.create_user(
-            platform.enterprises_uow(),
-            SYSTEM,
-            platform.hasher,
-            username=username,
-            password=PASSWORD,
-            role=role,
-            enterprise_id=enterprise_id,
-            office_code=office,
-        )
+        add_user(platform, username, role, enterprise_id=enterprise_id, office_code=office)
         r = app_client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
         assert r.status_code == 200, r.text
         tokens[username] = r.json()["access_token"]

@@ -14,9 +14,7 @@ import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
 from silkport.bootstrap import Platform
-from silkport.enterprises.services import auth
 from silkport.entrypoints.web.app import create_app
-from silkport.shared.actor import SYSTEM, Role
 from tests.conftest import PASSWORD
 
 CHROMIUM_ARGS = [
@@ -96,29 +94,6 @@ def shot(page: Page, dirs: list[Path], name: str) -> None:
     page.evaluate("window.scrollTo(0, 0)")  # the top bar is sticky: a scrolled full-page shot shows it mid-page
     for directory in dirs:
         page.screenshot(path=str(directory / f"{name}.png"), full_page=True)
-
-
-def add_user(
-    platform: Platform,
-    username: str,
-    role: Role,
-    *,
-    enterprise_id: str | None = None,
-    office_code: str | None = None,
-    display_name: str | None = None,
-) -> None:
-    """A user who signs in with ``PASSWORD``, created through the enterprises service."""
-    auth.create_user(
-        platform.enterprises_uow(),
-        SYSTEM,
-        platform.hasher,
-        username=username,
-        password=PASSWORD,
-        role=role,
-        enterprise_id=enterprise_id,
-        office_code=office_code,
-        display_name=display_name,
-    )
 
 
 def sign_in(page: Page, base: str, username: str) -> None:

@@ -18,10 +18,10 @@ from silkport.clearance.adapters.rulebook_file import default_rulebook
 from silkport.clearance.schemas import content_from_json
 from silkport.clearance.services import handlers as clearance
 from silkport.enterprises.domain.commands import RegisterEnterprise
-from silkport.enterprises.services import auth, handlers
+from silkport.enterprises.services import handlers
 from silkport.shared.actor import SYSTEM, Actor, Role
 from tests.browser.conftest import LiveServer, shot, sign_in
-from tests.conftest import PASSWORD, make_details
+from tests.conftest import add_user, make_details
 from tests.factories import declaration, item
 
 pytestmark = pytest.mark.browser
@@ -71,10 +71,8 @@ def test_a_keeper_counts_stock_and_an_airline_records_an_uplift(
         ("azamat", Role.AIRLINE, carrier.id, "Azamat Airways ops"),
         ("li.officer", Role.CUSTOMS_OFFICER, None, "Li Ming"),
     ):
-        auth.create_user(
-            platform.enterprises_uow(), SYSTEM, platform.hasher, username=username, password=PASSWORD, role=role,
-            enterprise_id=enterprise_id, display_name=name, office_code="HRS-ROAD" if enterprise_id is None else None,
-        )  # fmt: skip
+        office = "HRS-ROAD" if enterprise_id is None else None
+        add_user(platform, username, role, enterprise_id=enterprise_id, office_code=office, display_name=name)
     keeper = Actor("k", "gulnara", Role.WAREHOUSE_KEEPER, enterprise_id=warehouse.id)
     airline = Actor("a", "azamat", Role.AIRLINE, enterprise_id=carrier.id)
     shirts = admit(platform, keeper, "HRS-ROAD", "610910", "Cotton T-shirts", "1000", "H87", "5000.00")

@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from silkport.enterprises.services import auth
-from silkport.shared.actor import SYSTEM, Role
+from silkport.shared.actor import Role
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, shot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 from tests.integration.test_analytics_indicators import fill
 
 pytestmark = pytest.mark.browser
@@ -36,15 +35,7 @@ def test_the_dashboard_renders_its_charts_and_filters_by_area(
     live_server: LiveServer, page: Page, screenshot_dirs: list[Path], tmp_path: Path
 ) -> None:
     platform = live_server.platform
-    auth.create_user(
-        platform.enterprises_uow(),
-        SYSTEM,
-        platform.hasher,
-        username="dilnur",
-        password=PASSWORD,
-        role=Role.ANALYST,
-        display_name="Dilnur Analyst",
-    )
+    add_user(platform, "dilnur", Role.ANALYST, display_name="Dilnur Analyst")
     with platform.session_factory() as s:
         fill(s)
     base = live_server.url

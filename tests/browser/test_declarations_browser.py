@@ -16,10 +16,10 @@ from silkport.clearance.adapters.rulebook_file import default_rulebook
 from silkport.clearance.schemas import DeclarationIn
 from silkport.clearance.services.handlers import file_declaration, publish_rulebook
 from silkport.enterprises.domain.commands import RegisterEnterprise
-from silkport.enterprises.services import auth, handlers
+from silkport.enterprises.services import handlers
 from silkport.shared.actor import SYSTEM, Actor, Role
 from tests.browser.conftest import LiveServer, shot, sign_in
-from tests.conftest import PASSWORD, make_details
+from tests.conftest import add_user, make_details
 from tests.factories import sanctioned, vehicles
 
 pytestmark = pytest.mark.browser
@@ -51,17 +51,7 @@ def test_a_trader_files_a_declaration_and_an_officer_approves_it(
         ("erkin", Role.CUSTOMS_OFFICER, None, "HRS-ROAD", "Erkin Yusup"),
         ("gulnar", Role.CUSTOMS_SUPERVISOR, None, None, "Gulnar Osman"),
     ):
-        auth.create_user(
-            platform.enterprises_uow(),
-            SYSTEM,
-            platform.hasher,
-            username=username,
-            password=PASSWORD,
-            role=role,
-            enterprise_id=enterprise_id,
-            office_code=office,
-            display_name=name,
-        )
+        add_user(platform, username, role, enterprise_id=enterprise_id, office_code=office, display_name=name)
     base = live_server.url
 
     # the trader files passenger cars from Kazakhstan (on the valuation watch list: yellow)

@@ -14,8 +14,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from silkport.shared.actor import Role
-from tests.browser.conftest import LiveServer, add_user, shot, sign_in
-from tests.conftest import PASSWORD
+from tests.browser.conftest import LiveServer, shot, sign_in
+from tests.conftest import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
 API = "/api/v1/disputes"

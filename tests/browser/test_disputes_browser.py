@@ -6,20 +6,16 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from silkport.enterprises.services import auth
-from silkport.shared.actor import SYSTEM, Role
+from silkport.shared.actor import Role
 from tests.browser.conftest import LiveServer
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
 
 
 def test_intake_to_case_page(live_server: LiveServer, page: Page) -> None:
     platform = live_server.platform
-    auth.create_user(
-        platform.enterprises_uow(), SYSTEM, platform.hasher, username="aigul", password=PASSWORD,
-        role=Role.LEGAL_OFFICER,
-    )  # fmt: skip
+    add_user(platform, "aigul", Role.LEGAL_OFFICER)
     base = live_server.url
     page.goto(f"{base}/login")
     page.fill("#username", "aigul")
@@ -50,10 +46,7 @@ def test_intake_to_case_page(live_server: LiveServer, page: Page) -> None:
 
 def test_litigation_support_from_intake_to_closure(live_server: LiveServer, page: Page) -> None:
     platform = live_server.platform
-    auth.create_user(
-        platform.enterprises_uow(), SYSTEM, platform.hasher, username="marat", password=PASSWORD,
-        role=Role.LEGAL_OFFICER,
-    )  # fmt: skip
+    add_user(platform, "marat", Role.LEGAL_OFFICER)
     base = live_server.url
     page.goto(f"{base}/login")
     page.fill("#username", "marat")

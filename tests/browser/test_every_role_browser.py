@@ -12,11 +12,11 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from silkport.bootstrap import Platform
 from silkport.enterprises.domain.commands import RegisterEnterprise
-from silkport.enterprises.services import auth, handlers
+from silkport.enterprises.services import handlers
 from silkport.entrypoints.web.pages import navigation
 from silkport.shared.actor import ENTERPRISE_BOUND, SYSTEM, Actor, Role
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer
-from tests.conftest import PASSWORD, make_details
+from tests.conftest import PASSWORD, add_user, make_details
 
 pytestmark = pytest.mark.browser
 
@@ -52,16 +52,7 @@ def _people(platform: Platform) -> dict[Role, Actor]:
     for role in Role:
         bound = enterprise.id if role in ENTERPRISE_BOUND else None
         office = "HRS-ROAD" if role is Role.CUSTOMS_OFFICER else None
-        user = auth.create_user(
-            platform.enterprises_uow(),
-            SYSTEM,
-            platform.hasher,
-            username=f"every-{role.value}",
-            password=PASSWORD,
-            role=role,
-            enterprise_id=bound,
-            office_code=office,
-        )
+        user = add_user(platform, f"every-{role.value}", role, enterprise_id=bound, office_code=office)
         people[role] = user.as_actor()
     return people
 

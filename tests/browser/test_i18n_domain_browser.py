@@ -17,9 +17,9 @@ from silkport.clearance.services.handlers import publish_rulebook
 from silkport.enterprises.domain.commands import RegisterEnterprise
 from silkport.enterprises.services import handlers
 from silkport.shared.actor import SYSTEM, Actor, Role
-from tests.browser.conftest import LiveServer, add_user, shot, sign_in
+from tests.browser.conftest import LiveServer, shot, sign_in
 from tests.browser.test_declarations_browser import fill_item
-from tests.conftest import make_details
+from tests.conftest import add_user, make_details
 
 pytestmark = pytest.mark.browser
 

@@ -7,10 +7,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from silkport.enterprises.services import auth
-from silkport.shared.actor import SYSTEM, Role
+from silkport.shared.actor import Role
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, shot
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +18,7 @@ def test_switching_language_changes_the_page_and_follows_the_user(
     live_server: LiveServer, chromium_path: str, screenshot_dirs: list[Path]
 ) -> None:
     platform = live_server.platform
-    auth.create_user(
-        platform.enterprises_uow(),
-        SYSTEM,
-        platform.hasher,
-        username="marat",
-        password=PASSWORD,
-        role=Role.ADMIN,
-        display_name="Marat Seitkali",
-    )
+    add_user(platform, "marat", Role.ADMIN, display_name="Marat Seitkali")
     base = live_server.url
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)

@@ -9,10 +9,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from silkport.enterprises.domain.commands import RegisterEnterprise
-from silkport.enterprises.services import auth, handlers
+from silkport.enterprises.services import handlers
 from silkport.shared.actor import SYSTEM, Role
 from tests.browser.conftest import LiveServer, shot
-from tests.conftest import PASSWORD, make_details
+from tests.conftest import PASSWORD, add_user, make_details
 
 pytestmark = pytest.mark.browser
 
@@ -25,15 +25,7 @@ def test_sign_in_register_an_enterprise_and_find_it(
     live_server: LiveServer, page: Page, screenshot_dirs: list[Path]
 ) -> None:
     platform = live_server.platform
-    auth.create_user(
-        platform.enterprises_uow(),
-        SYSTEM,
-        platform.hasher,
-        username="aygul",
-        password=PASSWORD,
-        role=Role.ADMIN,
-        display_name="Aygul Tursun",
-    )
+    add_user(platform, "aygul", Role.ADMIN, display_name="Aygul Tursun")
     for serial, area in ((11, "URUMQI"), (12, "URUMQI"), (13, "HORGOS"), (14, "KASHGAR")):
         handlers.register_enterprise(
             platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(serial, area))

@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
-from silkport.enterprises.services import auth
-from silkport.shared.actor import SYSTEM, Role
+from silkport.shared.actor import Role
 from tests.browser.conftest import LiveServer
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, add_user
 
 pytestmark = pytest.mark.browser
 
@@ -28,8 +27,7 @@ def test_an_analyst_runs_a_scenario_and_reads_the_charts(
     twin_server: LiveServer, page: Page, screenshot_dirs: list[Path]
 ) -> None:
     platform = twin_server.platform
-    auth.create_user(platform.enterprises_uow(), SYSTEM, platform.hasher, username="dilnoza", password=PASSWORD,
-                     role=Role.ANALYST)  # fmt: skip
+    add_user(platform, "dilnoza", Role.ANALYST)
     console: list[str] = []
 
     def log(msg: ConsoleMessage) -> None:
