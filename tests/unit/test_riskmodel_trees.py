@@ -169,3 +169,22 @@ def test_a_dump_it_does_not_understand_is_refused() -> None:
         CompiledTrees(text)
     with pytest.raises(ModelFormatError, match="binary"):
         CompiledTrees({**dump, "objective": "regression"})
+
+
+def test_integral_and_fractional_categorical_values_take_their_own_path_and_both_are_lightgbms(
+    models: tuple[lgb.Booster, CompiledTrees],
+) -> None:
+    """A vector whose categorical features are finite integers is scored by set membership alone (the
+    features always give codes); any other value there (a fraction, NaN, inf) by LightGBM's truncation."""
+    booster, compiled = models
+    assert "f0 % 1.0 == 0.0 and f1 % 1.0 == 0.0" in compiled.source  # the one test per vector
+    integral = [
+        [3.0, 2.0, 0.1, 0.0, 5.0, 1.0],
+        [-0.0, 1.0, math.nan, 2.5, 4.0, 0.2],
+        [1e300, -1.0, 0.0, -3.0, 6.0, 3.0],
+    ]
+    other = [[2.7, 2.0, 0.1, 0.0, 5.0, 1.0], [3.0, 1.999, 0.1, 0.0, 5.0, 1.0], [math.nan, math.inf, 0.0, 0.0, 5.0, 1.0]]
+    for rows in (integral, other):
+        expected = [float(e) for e in booster.predict(np.array(rows, dtype=np.float64), raw_score=True)]
+        assert [compiled.raw(r) for r in rows] == expected
+        assert compiled.raw_all(rows) == expected

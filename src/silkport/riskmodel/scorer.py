@@ -81,6 +81,8 @@ class _Emitter:
         self.n_features = n_features
         self.constants: dict[str, frozenset[float]] = {}
         self.used: set[int] = set()
+        self.categorical: set[int] = set()  # the features of categorical splits
+        self.integral = False  # emit categorical splits for integral values only (see CompiledTrees)
 
     def expression(self, node: Mapping[str, Any], depth: int = 0) -> str:
         if depth > _MAX_DEPTH:
@@ -105,8 +107,12 @@ class _Emitter:
                 raise ModelFormatError(f"categorical threshold {raw!r} is not a list of integers") from None
             if any(not 0 <= c < _INT_HIGH for c in codes):
                 raise ModelFormatError(f"categorical threshold {raw!r} has a category outside [0, 2**31)")
-            name = f"C{len(self.constants)}"
-            self.constants[name] = frozenset(float(c) for c in codes)
+            categories = frozenset(float(c) for c in codes)
+            name = next((n for n, c in self.constants.items() if c == categories), f"C{len(self.constants)}")
+            self.constants[name] = categories
+            self.categorical.add(f)
+            if self.integral:  # a finite integral value: the set decides (see CompiledTrees)
+                return f"{x} in {name}"
             # an integral value (the codes the features give) is decided by the set alone; any other double
             # (a fraction, NaN, inf) as LightGBM truncates it
             return f"({x} in {name} or ({x} % 1.0 != 0.0 and _categorical_left({x}, {name})))"
@@ -130,7 +136,10 @@ class CompiledTrees:
     vector, ``raw_all(xs)`` the list of those sums for several (one call for a declaration's goods items).
 
     Each tree is one nested conditional expression; the sum starts at 0.0 and adds the trees in LightGBM's
-    order, so it is the same double ``booster.predict(raw_score=True)`` computes."""
+    order, so it is the same double ``booster.predict(raw_score=True)`` computes. Each tree is emitted twice:
+    for a vector whose categorical-split features are all finite integers (what the features give: codes,
+    -1.0 for unseen) a categorical split is one set membership; otherwise it also decides fractions, NaN and
+    infinities as LightGBM truncates them (:func:`categorical_left`). One test per vector picks the variant."""
 
     def __init__(self, dump: Mapping[str, Any]) -> None:
         if int(dump.get("num_class", 1)) != 1 or int(dump.get("num_tree_per_iteration", 1)) != 1:
@@ -148,19 +157,31 @@ class CompiledTrees:
         self.n_trees = len(trees)
         emitter = _Emitter(self.n_features)
         terms = [emitter.expression(tree["tree_structure"]) for tree in trees]
+        emitter.integral = True
+        integral_terms = [emitter.expression(tree["tree_structure"]) for tree in trees]
         unpack = f"({', '.join(f'f{i}' for i in range(self.n_features))},) = x" if self.n_features else "pass"
-        total = "".join(f"\n        + {term}" for term in terms)
+        # A categorical split of a finite integral value is decided by set membership alone (a value outside
+        # the int range or negative is in no set: right, as in LightGBM), which the features always give
+        # (codes, -1.0 for unseen). One test per vector picks those cheaper expressions, else the exact ones.
+        integral = " and ".join(f"f{f} % 1.0 == 0.0" for f in sorted(emitter.categorical)) or "True"
+        total = "".join(f"\n            + {term}" for term in terms)
+        integral_total = "".join(f"\n            + {term}" for term in integral_terms)
         self.source = "\n".join(
             [
                 "def raw(x):",
                 f"    {unpack}",
+                f"    if {integral}:",
+                f"        return (0.0{integral_total}\n        )",
                 f"    return (0.0{total}\n    )",
                 "",
                 "def raw_all(xs):",
                 "    out = []",
                 "    for x in xs:",
                 f"        {unpack}",
-                f"        out.append(0.0{total.replace(chr(10), chr(10) + '    ')}\n        )",
+                f"        if {integral}:",
+                f"            out.append(0.0{integral_total}\n            )",
+                "        else:",
+                f"            out.append(0.0{total}\n            )",
                 "    return out",
                 "",
             ]
