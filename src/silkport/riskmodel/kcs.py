@@ -263,9 +263,9 @@ def declaration_goods(
     header = Header(
         content.office_code,
         "B",  # process_type
-        content.type.value,
-        content.bonded_exit_kind.value if content.bonded_exit_kind else "",
-        content.incoterm.value,
+        str(content.type),  # a StrEnum's str() is its value, cheaper than the ``.value`` descriptor
+        str(content.bonded_exit_kind) if content.bonded_exit_kind else "",
+        str(content.incoterm),
         mode.rec19 + "0",
         "Y" if has_certificate else "N",
         content.dispatch_country,

@@ -39,15 +39,7 @@ class TransportMode(StrEnum):
 
     @property
     def rec19(self) -> str:
-        return {
-            "sea": "1",
-            "rail": "2",
-            "road": "3",
-            "air": "4",
-            "mail": "5",
-            "fixed_installation": "7",
-            "inland_waterway": "8",
-        }[self.value]
+        return _REC19[self]  # a member is its str value (StrEnum): no ``.value`` (a descriptor call) needed
 
     @classmethod
     def from_rec19(cls, code: str) -> TransportMode:
@@ -56,6 +48,16 @@ class TransportMode(StrEnum):
                 return mode
         raise ValueError(f"{code!r} is not a UN/ECE Rec. 19 mode of transport code")
 
+
+_REC19 = {
+    "sea": "1",
+    "rail": "2",
+    "road": "3",
+    "air": "4",
+    "mail": "5",
+    "fixed_installation": "7",
+    "inland_waterway": "8",
+}
 
 #: Incoterms 2020 whose price carries the main carriage / the insurance to the place of import
 _WITH_FREIGHT = frozenset({"CPT", "CIP", "CFR", "CIF", "DAP", "DPU", "DDP"})
@@ -80,11 +82,11 @@ class Incoterm(StrEnum):
     @property
     def includes_freight(self) -> bool:
         """Whether the invoice price already carries the main carriage to the place of import."""
-        return self.value in _WITH_FREIGHT  # a set of strings: no set of enum members built per call
+        return self in _WITH_FREIGHT  # a member is its str value: a set of strings, no ``.value`` call
 
     @property
     def includes_insurance(self) -> bool:
-        return self.value in _WITH_INSURANCE
+        return self in _WITH_INSURANCE
 
 
 class DocumentKind(StrEnum):
