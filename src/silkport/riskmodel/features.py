@@ -393,18 +393,15 @@ class HistoryState:
             )
         (office, process, import_type, import_use, payment, transport, indicator, departure, *parties) = header
         lookups = self.spec.lookups
-        cats = [
-            lookups[0](office, -1.0),
-            lookups[1](process, -1.0),
-            lookups[2](import_type, -1.0),
-            lookups[3](import_use, -1.0),
-            lookups[4](payment, -1.0),
-            lookups[5](transport, -1.0),
-            -1.0,  # tax type: per item
-            lookups[7](indicator, -1.0),
-            lookups[8](departure, -1.0),
-            -1.0,  # origin country: per item
-        ]
+        # the categorical codes the items share (tax type and origin country are per item)
+        c0 = lookups[0](office, -1.0)
+        c1 = lookups[1](process, -1.0)
+        c2 = lookups[2](import_type, -1.0)
+        c3 = lookups[3](import_use, -1.0)
+        c4 = lookups[4](payment, -1.0)
+        c5 = lookups[5](transport, -1.0)
+        c7 = lookups[7](indicator, -1.0)
+        c8 = lookups[8](departure, -1.0)
         get_tax_type = lookups[_TAX_TYPE]
         get_origin = lookups[_ORIGIN]
         p = (self.frauds + 1.0) / (self.outcomes + 5.0)
@@ -434,10 +431,17 @@ class HistoryState:
                 d = self._derive(hs6, today, mp, m, unseen)
             hs2f, hs4f, hs6f, median6, median4, hs_history = d
             v = log((price + 1.0) / (mass + 0.01))
-            out = cats.copy()
-            out[_TAX_TYPE] = get_tax_type(tax_type, -1.0)
-            out[_ORIGIN] = get_origin(origin, -1.0)
-            out += (
+            out = [
+                c0,
+                c1,
+                c2,
+                c3,
+                c4,
+                c5,
+                get_tax_type(tax_type, -1.0),
+                c7,
+                c8,
+                get_origin(origin, -1.0),
                 tax,
                 log1p(mass),
                 log1p(price),
@@ -451,21 +455,22 @@ class HistoryState:
                 has_seller,
                 NAN if median6 is None else v - median6,
                 NAN if median4 is None else v - median4,
-            )
-            out += shared
-            out += hs_history
-            e = route.get((hs6, origin))
-            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
-            e = hs6_departure.get((hs6, departure))
-            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
-            e = hs6_price.get((hs6, price))
-            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
-            e = hs6_mass.get((hs6, mass))
-            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
-            e = by_price.get(price)
-            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
-            e = by_mass.get(mass)
-            out += unseen if e is None else (e[_N], (e[_F] + mp) / (e[_L] + m), today - e[_LAST])
+                *shared,
+                *hs_history,
+            ]
+            for e in (
+                route.get((hs6, origin)),
+                hs6_departure.get((hs6, departure)),
+                hs6_price.get((hs6, price)),
+                hs6_mass.get((hs6, mass)),
+                by_price.get(price),
+                by_mass.get(mass),
+            ):
+                if e is None:
+                    out += unseen
+                else:
+                    n, outcomes, frauds, last = e
+                    out += (n, (frauds + mp) / (outcomes + m), today - last)
             vectors.append(out)
         return vectors
 
