@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from silkport.clearance.domain.model import Declaration, DeclarationContent, DeclarationType, Finding, Lane, Status
 from silkport.clearance.domain.recognition import InspectedContainer, Recognition
@@ -113,9 +113,11 @@ class EnterpriseLookup(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class ModelScore:
-    """What the learned model says of one declaration, with what is needed to explain and replay it."""
+class ModelScore(NamedTuple):
+    """What the learned model says of one declaration, with what is needed to explain and replay it.
+
+    A named tuple, not a frozen dataclass: it is made on every lodgement, and a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__`` (three times the cost)."""
 
     score: Decimal  # in [0, 1]
     version: str
