@@ -167,3 +167,27 @@ def test_an_error_page_says_what_was_not_found_in_the_readers_language(zone: Zon
     # the API says it in English, as before
     api = zone.client.get("/api/v1/logistics/consignments/no-such-consignment", headers=zone.headers("admin"))
     assert api.status_code == 404 and api.json()["detail"] == "consignment no-such-consignment not found"
+
+
+def test_a_reason_is_translated_from_the_values_the_engine_stored_not_from_its_english_text(no_random: Zone) -> None:
+    """The goods description is the trader's free text and may look like the rest of the reason's template:
+    matching the English text back against the template would give the wrong values; the page uses the values
+    the engine filled the reason with, stored with the assessment."""
+    z = no_random
+    devious = "Vodka) is on the excise watch list (2208) and (more"
+    body = declaration(
+        lrn="SPIRITS-RU",
+        items=[item(hs_code="22086000", description=devious, quantity="100", unit="LTR", value="900.00")],
+        invoice_amount="900.00",
+    )
+    did = file_by_form(z, "trader_a", body)
+    api = z.client.get(f"/api/v1/declarations/{did}", headers=z.headers("officer")).json()
+    (excise,) = [r for r in api["reasons"] if r["rule"] == "watch-excise"]
+    assert excise["values"] == {"item": "1", "hs": "22086000", "prefix": "2208", "description": devious, "count": "1"}
+    assert excise["reason"] == f"item 1: HS 22086000 ({devious}) is on the excise watch list (2208)"
+    # a trader gets the redacted reasons only: no values
+    mine = z.client.get(f"/api/v1/declarations/{did}", headers=z.headers("trader_a")).json()
+    assert mine["reasons"] and all(r.get("values") is None for r in mine["reasons"])
+    in_language(z, "officer", "ru")
+    page = " ".join(text_of(z.client.get(f"/declarations/{did}").text).split())
+    assert f"позиция 1: код ГС 22086000 ({devious}) в контрольном списке подакцизных товаров (2208)" in page

@@ -60,6 +60,7 @@ def test_the_budget_sends_a_high_score_to_red_and_the_rules_keep_their_lanes(no_
             "kind": None,
             "contribution": None,
             "reason": "Your declaration is selected for a physical inspection.",
+            "values": None,
         }
     ]
     officer = z.client.get(f"/api/v1/declarations/{risky['id']}/explanation", headers=z.headers("officer")).json()

@@ -312,6 +312,24 @@ def test_an_officer_reads_a_stored_reason_in_russian_with_its_words_and_numbers_
         assert reasons.officer_reason(rb, "value-per-kg", text) == text
 
 
+def test_stored_values_fill_the_translated_reason_where_matching_the_text_would_mislead() -> None:
+    rb = load_shipped("smart-port")
+    description = "Vodka) is on the excise watch list (2208) and (more"  # a trader's free text
+    text = f"item 1: HS 22086000 ({description}) is on the excise watch list (2208)"
+    values = {"item": "1", "hs": "22086000", "prefix": "2208", "description": description, "count": "1"}
+    matched = reasons.values_of(rb.rule("watch-excise").reason, text)  # type: ignore[union-attr]
+    assert matched is not None and matched["description"] == "Vodka"  # the text alone is ambiguous
+    right = f"позиция 1: код ГС 22086000 ({description}) в контрольном списке подакцизных товаров (2208)"
+    with i18n.use_locale("ru"):
+        assert reasons.officer_reason(rb, "watch-excise", text, values) == right
+        # values that do not fill the rule's template into the stored text are not trusted: the text is matched
+        wrong = {**values, "hs": "22089999"}
+        assert reasons.officer_reason(rb, "watch-excise", text, wrong) == reasons.officer_reason(
+            rb, "watch-excise", text
+        )
+        assert reasons.officer_reason(rb, "watch-excise", text, wrong) != right
+
+
 def test_every_message_the_domain_marks_is_translated_in_both_catalogs() -> None:
     """The templates of field_error / templated / N_ in the domain, services and analytics (what make messages
     extracts) are all in the catalogs, translated: a new message without a translation fails here."""

@@ -444,7 +444,22 @@ def test_officer_view_has_everything_as_json_compatible_values() -> None:
     assert [f["rule_id"] for f in view["fired"]] == ["watch", "rnd", "model"]
     assert view["fired"][2]["contribution"] == "20"
     assert view["fired"][1]["forced_lane"] == "red"
+    # the values each reason was filled with, kept for showing it in another language
+    assert view["fired"][0]["values"]["hs"] == "240220" and view["fired"][0]["reason"] == "240220"
+    assert view["fired"][2]["values"] == {"model_score": "0.5", "model_version": "m-1"}
     json.dumps(view)  # no Decimal or enum left
+
+
+def test_each_fired_rule_keeps_the_values_its_reasons_were_filled_with() -> None:
+    c = content(item("240220"), item("300215"))
+    result = assess("D-42", c, full_book(), ctx(trader("discredited"), model_score=D("0.37"), model_version="m-1"))
+    book_ = full_book()
+    for fired in result.fired:
+        rule = book_.rule(fired.rule_id)
+        assert rule is not None
+        assert rule.reason.format_map(fired.values) == fired.reason
+        assert rule.trader_reason.format_map(fired.values) == fired.trader_reason
+    assert {f.rule_id for f in result.fired} >= {"watch", "grade", "ctl", "model"}
 
 
 def test_trader_view_never_leaks_weights_rule_ids_kinds_or_the_score() -> None:

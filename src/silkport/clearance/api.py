@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -48,6 +49,12 @@ router = APIRouter(prefix="/api/v1", tags=["clearance"])
 OFFICER_ROLES = frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR, Role.ADMIN})
 
 
+def _values(fired: Mapping[str, Any]) -> dict[str, str] | None:
+    """A stored fired rule's placeholder values (None: a text no rule wrote, or an assessment stored before)."""
+    values = fired.get("values")
+    return {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else None
+
+
 def _declarant(actor: Actor, body: DeclarationIn) -> str:
     if actor.is_enterprise_bound:
         if body.declarant and body.declarant != actor.enterprise_id:
@@ -80,6 +87,7 @@ def present(
                     kind=str(f.get("kind")),
                     contribution=f.get("contribution"),
                     reason=str(f.get("reason")),
+                    values=_values(f),
                 )
                 for f in stored.fired
             ]
@@ -223,6 +231,7 @@ def explanation(declaration_id: str, uow: Uow, config: Config, actor: CurrentAct
                 kind=str(f.get("kind")),
                 contribution=f.get("contribution"),
                 reason=str(f.get("reason")),
+                values=_values(f),
             )
             for f in (stored.fired if stored else [])
         ],

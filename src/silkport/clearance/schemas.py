@@ -208,6 +208,9 @@ class FiredRuleOut(BaseModel):
     kind: str | None = None
     contribution: Decimal | None = None
     reason: str
+    #: officers only: the values the rule's reason template was filled with (e.g. ``{"hs": "930200"}``), for a
+    #: client that shows the reason in another language; absent for texts no rule wrote and older assessments
+    values: dict[str, str] | None = None
 
 
 class StageTimes(BaseModel):

@@ -1,11 +1,14 @@
 """Risk reasons and other texts clearance stored in English, shown in the reader's language.
 
 A declaration's assessment is stored as the engine wrote it: each fired rule's reason, filled in, in English (the
-API and the audit record show that). A page shows it in the reader's language like this:
+API and the audit record show that), with the values it was filled with (``values``). A page shows it in the
+reader's language like this:
 
-1. the rule that fired is looked up in the rulebook version the declaration was judged by; its English template
+1. the rule that fired is looked up in the rulebook version the declaration was judged by; its stored values
+   are the ones its English template was filled with (checked: they fill it into the stored text). An
+   assessment stored before values were recorded has only the text: the English template
    (``"item {item}: HS {hs} at {value_per_kg} CNY/kg is {direction} the range {low}-{high} for {hs4}"``) is
-   matched against the stored text, which gives back the values it was filled with (:func:`values_of`);
+   matched against it, which gives back the values it was filled with (:func:`values_of`);
 2. the rule's template in the reader's language (the rulebook's ``reason: {en: ..., zh_Hans: ..., ru: ...}``) is
    filled with those values, the words among them translated (``below`` -> ``低于``) and numbers written for the
    language;
@@ -187,17 +190,35 @@ def _from_rule(english: str, localised: str, text: str) -> str | None:
         return text
 
 
-def officer_reason(rulebook: Rulebook | None, rule_id: str, text: str) -> str:
-    """A fired rule's stored officer reason in the reader's language."""
+def officer_reason(rulebook: Rulebook | None, rule_id: str, text: str, values: Mapping[str, str] | None = None) -> str:
+    """A fired rule's stored officer reason in the reader's language.
+
+    ``values``: the placeholder values the engine filled the rule's reason with, stored with the assessment
+    since they were recorded; the rule's template in the reader's language is filled with them. An assessment
+    stored before has only the English text, matched against the rule's English template for its values."""
     locale = i18n.current_locale()
     if locale == i18n.DEFAULT_LOCALE or not text:
         return text
     rule = rulebook.rule(rule_id) if rulebook is not None else None
     if rule is not None:
-        shown = _from_rule(rule.reason, rule.reason_in(locale), text)
+        localised = rule.reason_in(locale)
+        if values is not None and localised != rule.reason and _fills(rule.reason, values, text):
+            try:
+                return fill(localised, _localised(values))
+            except (KeyError, IndexError, ValueError):
+                pass
+        shown = _from_rule(rule.reason, localised, text)
         if shown is not None:
             return shown
     return translate_built_in(text)
+
+
+def _fills(english: str, values: Mapping[str, str], text: str) -> bool:
+    """Whether ``values`` fill the rule's English template into the stored text (the values are the rule's)."""
+    try:
+        return fill(english, values) == text
+    except (KeyError, IndexError, ValueError):
+        return False
 
 
 def trader_reason(rulebook: Rulebook | None, text: str) -> str:
@@ -225,7 +246,7 @@ def shown_reasons(rulebook: Rulebook | None, reasons: Sequence[Any], *, officer:
                 "rule": r.rule,
                 "kind": r.kind,
                 "contribution": r.contribution,
-                "reason": officer_reason(rulebook, str(r.rule or ""), text)
+                "reason": officer_reason(rulebook, str(r.rule or ""), text, getattr(r, "values", None))
                 if officer
                 else trader_reason(rulebook, text),
             }

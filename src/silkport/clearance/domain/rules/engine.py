@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any, TypeAlias
 
@@ -107,6 +107,9 @@ class FiredRule:
     reason: str  # for officers
     trader_reason: str  # redacted; may be empty
     forced_lane: Lane | None
+    #: the placeholder values the reasons were filled with (``{"hs": "930200", ...}``): stored with the
+    #: assessment, so a page fills the rule's template in the reader's language with them
+    values: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,7 @@ class RiskAssessment:
                     "reason": f.reason,
                     "trader_reason": f.trader_reason,
                     "forced_lane": f.forced_lane.value if f.forced_lane else None,
+                    "values": dict(f.values),
                 }
                 for f in self.fired
             ],
@@ -186,6 +190,7 @@ def assess(declaration_id: str, content: DeclarationContent, rulebook: Rulebook,
                 rule.reason.format_map(values) if compiled.reason_has_fields else rule.reason,
                 rule.trader_reason.format_map(values) if compiled.trader_has_fields else rule.trader_reason,
                 lane,
+                values,
             )
         )
     score = _ZERO if total < _ZERO else HUNDRED if total > HUNDRED else total
