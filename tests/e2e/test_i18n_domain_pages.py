@@ -7,7 +7,8 @@ from __future__ import annotations
 import html
 import re
 
-from tests.conftest import Zone
+from silkport.shared.actor import Role
+from tests.conftest import Zone, add_user
 from tests.e2e.test_clearance_api import no_random
 from tests.e2e.test_declaration_pages import file_by_form, form_of
 from tests.e2e.test_disputes_api import desk, go, intake
@@ -191,3 +192,18 @@ def test_a_reason_is_translated_from_the_values_the_engine_stored_not_from_its_e
     in_language(z, "officer", "ru")
     page = " ".join(text_of(z.client.get(f"/declarations/{did}").text).split())
     assert f"позиция 1: код ГС 22086000 ({devious}) в контрольном списке подакцизных товаров (2208)" in page
+
+
+def test_a_conflict_of_clearance_reads_in_the_officers_language(no_random: Zone) -> None:
+    """A declaration another officer claimed: the page explains it in Russian, the API keeps its English."""
+    z = no_random
+    add_user(z.platform, "officer_b", Role.CUSTOMS_OFFICER, office_code="HRS-ROAD", display_name="Officer B")
+    did = file_by_form(z, "trader_a", vehicles(lrn="CARS-CLAIMED"))
+    r = z.client.post(f"/api/v1/declarations/{did}/claim", headers=z.headers("officer"))
+    assert r.status_code == 200, r.text
+    in_language(z, "officer_b", "ru")
+    token = page_csrf(z.client, f"/declarations/{did}")
+    r = z.client.post(f"/declarations/{did}/actions/claim", data={"csrf_token": token})
+    assert r.status_code == 409
+    shown = " ".join(text_of(r.text).split())
+    assert "Уже взята другим инспектором (" in shown and "already claimed" not in shown

@@ -46,6 +46,7 @@ from silkport.infra.uow import SqlAlchemyUnitOfWork
 from silkport.shared.clock import Clock, ensure_utc
 from silkport.shared.errors import Conflict
 from silkport.shared.paging import Page, cursor_instant, decode_cursor, encode_cursor
+from silkport.shared.text import templated
 
 _DECLARATIONS_TABLE = cast(Table, DeclarationRow.__table__)
 _VERSIONS_TABLE = cast(Table, DeclarationVersionRow.__table__)
@@ -201,7 +202,9 @@ class SqlDeclarationRepository:
             # the (declarant, LRN) unique index: SQLite names its columns, PostgreSQL the index
             if any(m in str(exc.orig) for m in ("declarations.lrn", "ix_declarations_declarant_lrn")):
                 lrns = ", ".join(sorted(str(r["lrn"]) for r in declarations if r["lrn"]))
-                raise Conflict(f"lrn: the declarant already filed a declaration with LRN {lrns}") from exc
+                raise Conflict(
+                    templated("lrn: the declarant already filed a declaration with LRN %(lrn)s", lrn=lrns)
+                ) from exc
             raise
 
     def _count(self, enterprise_id: str, lodged: int = 0, inspected: int = 0, discrepancies: int = 0) -> None:

@@ -59,6 +59,7 @@ from silkport.clearance.services.ports import (
 from silkport.shared.actor import Actor, Role
 from silkport.shared.errors import Conflict, FieldError, NotFound, PermissionDenied, ValidationFailed
 from silkport.shared.paging import Page
+from silkport.shared.text import templated
 
 OFFICERS = frozenset({Role.CUSTOMS_OFFICER, Role.CUSTOMS_SUPERVISOR})
 FILERS = frozenset({Role.TRADER, Role.ADMIN})
@@ -392,9 +393,9 @@ def confirm_arrival(uow: ClearanceUnitOfWork, actor: Actor, declaration_id: str)
     with uow:
         d = _visible_or_logistics(uow, actor, declaration_id)
         if d.status in FINAL or d.status is Status.RELEASED:
-            raise Conflict(f"declaration is {d.status.value}: arrival no longer matters")
+            raise Conflict(templated("declaration is %(status)s: arrival no longer matters", status=d.status.value))
         if d.arrived:
-            raise Conflict("arrival was already confirmed")
+            raise Conflict(templated("arrival was already confirmed"))
         d.stamp(Stage.ARRIVAL, uow.clock.now())
         uow.audit.record(
             actor=actor,
@@ -428,9 +429,9 @@ def settle(uow: ClearanceUnitOfWork, actor: Actor, declaration_id: str, method: 
         d = _visible(uow, actor, declaration_id, for_update=True)
         _require(actor, FILERS | OFFICERS, "settle duties")
         if d.settlement is not Settlement.UNPAID:
-            raise Conflict(f"nothing to settle: settlement is {d.settlement.value}")
+            raise Conflict(templated("nothing to settle: settlement is %(settlement)s", settlement=d.settlement.value))
         if d.status in FINAL or d.status in (Status.DRAFT, Status.LODGED, Status.ACCEPTED):
-            raise Conflict(f"a {d.status.value} declaration has no duties to settle")
+            raise Conflict(templated("a %(status)s declaration has no duties to settle", status=d.status.value))
         d.settlement = method
         d.stamp(Stage.DUTY_PAYMENT, uow.clock.now())
         uow.audit.record(
@@ -454,7 +455,7 @@ def claim(uow: ClearanceUnitOfWork, actor: Actor, declaration_id: str) -> Outcom
         d = _visible(uow, actor, declaration_id, for_update=True)
         d.require(Status.DOCUMENT_CHECK, Status.INSPECTION, Status.HELD, Status.DOCUMENTS_REQUESTED)
         if d.assigned_to and d.assigned_to != actor.user_id:
-            raise Conflict(f"already claimed by another officer ({d.assigned_to})")
+            raise Conflict(templated("already claimed by another officer (%(officer)s)", officer=d.assigned_to))
         d.assigned_to = actor.user_id
         uow.audit.record(
             actor=actor,
@@ -780,7 +781,11 @@ def publish_rulebook(uow: ClearanceUnitOfWork, actor: Actor, rulebook: Rulebook)
     _require(actor, frozenset({Role.CUSTOMS_SUPERVISOR}), "change the rulebook")
     with uow:
         if uow.rulebooks.get(rulebook.version) is not None:
-            raise Conflict(f"version: rulebook {rulebook.version} exists already; versions are immutable")
+            raise Conflict(
+                templated(
+                    "version: rulebook %(version)s exists already; versions are immutable", version=rulebook.version
+                )
+            )
         previous = uow.rulebooks.active()
         uow.rulebooks.publish(rulebook, uow.clock.now(), actor.username)
         uow.audit.record(
