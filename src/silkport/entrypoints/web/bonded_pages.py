@@ -11,6 +11,7 @@ stocktake's key). A rejected form is shown again with the message beside each fi
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -18,16 +19,25 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+from babel.numbers import NumberFormatError, get_group_symbol, parse_decimal
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
-from silkport.bonded.domain.model import quantity
+from silkport.bonded.domain.model import Category, CustomsStatus, quantity
 from silkport.bonded.services import handlers, views
 from silkport.bonded.services.handlers import CUSTOMS, OPERATORS, BondedConfig
 from silkport.bonded.services.ports import BondedUnitOfWork
-from silkport.entrypoints.web.i18n import _, error_message, field_message, money, number
+from silkport.entrypoints.web.i18n import (
+    _,
+    current_locale,
+    error_message,
+    field_message,
+    in_sentence,
+    money,
+    number,
+)
 from silkport.entrypoints.web.pages import (
     CurrentViewer,
     Form,
@@ -71,7 +81,7 @@ UPLIFT_FIELDS = (
 #: the services' field names as the form calls them
 UPLIFT_FIELD_NAMES = {"quantity": "litres_15c", "airline_id": "airline"}
 #: what a done=... redirect says (the template words it, translated)
-DONE = frozenset({"uplift", "reading", "declared", "stocktake", "decision", "alert"})
+DONE = frozenset({"uplift", "reading", "declared", "stocktake", "decision", "alert", "admitted"})
 
 
 # --- presentation ------------------------------------------------------------------------------------------
@@ -128,6 +138,30 @@ def _done(value: str) -> str:
     return value if value in DONE else ""
 
 
+def _key(form: FormData) -> str:
+    """The form's key (32 hex digits, made when the form was drawn); a new one if it is missing or malformed."""
+    key = _text(form, "key", 64)
+    return key if len(key) == 32 and all(c in "0123456789abcdef" for c in key) else _new_key()
+
+
+_PLAIN_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _number(value: str) -> str:
+    """A number as the reader types it in their language ('1,000.5'; Russian '1 000,5'), as a plain decimal string;
+    '1000.5' is read the same in every language. What is no number is given on as typed: the service names it."""
+    group = get_group_symbol(current_locale())
+    text = value.strip()
+    for space in (" ", "\u00a0", "\u202f"):
+        text = text.replace(space, group if group.isspace() else "")
+    if _PLAIN_NUMBER.match(text):
+        return text
+    try:
+        return str(parse_decimal(text, locale=current_locale(), strict=True))
+    except NumberFormatError:
+        return value.strip()
+
+
 # --- the overview ------------------------------------------------------------------------------------------
 
 
@@ -162,6 +196,173 @@ def close_alert(request: Request, viewer: CurrentViewer, form: Form, uows: Facto
         raise ValidationFailed(FieldError("note", _("say how the shortage was settled")))
     handlers.close_alert(uows, viewer.actor, alert_id, note)
     return RedirectResponse("/bonded?done=alert#h-alerts", status_code=303)
+
+
+# --- admitting goods --------------------------------------------------------------------------------------
+
+#: the admission form's fields, in the order they are filled in (``site`` is the port, ``bin`` its bay or bin)
+ADMIT_FIELDS = (
+    "owner",
+    "site",
+    "bin",
+    "declaration_ref",
+    "hs_code",
+    "description",
+    "origin",
+    "unit",
+    "quantity",
+    "value",
+    "currency",
+    "category",
+    "status",
+    "storage_days",
+    "reexport_by",
+    "loss_allowance_pct",
+)
+ADMIT_REQUIRED = (
+    "site",
+    "declaration_ref",
+    "hs_code",
+    "description",
+    "origin",
+    "unit",
+    "quantity",
+    "value",
+    "currency",
+)
+#: what a keeper admits (fuel arrives by a fuel receipt, removed parts from a work order)
+ADMIT_CATEGORIES = (Category.GOODS, Category.AWAITING_REPAIR, Category.REPAIR_MATERIAL)
+ADMIT_STATUSES = (CustomsStatus.BONDED, CustomsStatus.DOMESTIC)
+#: the longest text each field keeps
+ADMIT_LIMITS = {"description": 300, "declaration_ref": 64, "owner": 32}
+
+
+def _may_admit(viewer: Viewer) -> None:
+    if viewer.actor.role not in OPERATORS:
+        raise PermissionDenied(_("a %(role)s may not admit goods", role=in_sentence(viewer.actor.role.label)))
+
+
+def _admit_values(viewer: Viewer, uow: BondedUnitOfWork, config: BondedConfig) -> dict[str, str]:
+    """A new form: the port where the enterprise already keeps stock, kilograms, CNY, goods under bond."""
+    values = dict.fromkeys(ADMIT_FIELDS, "")
+    held = (
+        [site for _owner, site, _lots in views.stock_sites(uow, viewer.actor)]
+        if viewer.actor.is_enterprise_bound
+        else []
+    )
+    ports = sorted(config.sites)
+    values["site"] = next((site.split("/")[0] for site in held if site.split("/")[0] in config.sites), "")
+    values["site"] = values["site"] or (ports[0] if ports else "")
+    values["unit"] = "KGM" if "KGM" in config.units else next(iter(config.units), "")
+    values["currency"] = "CNY"
+    values["category"] = Category.GOODS.value
+    values["status"] = CustomsStatus.BONDED.value
+    values["key"] = _new_key()
+    return values
+
+
+def _admit_page(
+    request: Request,
+    viewer: Viewer,
+    config: BondedConfig,
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    status_code: int = 200,
+) -> Response:
+    context = {
+        "values": values,
+        "errors": errors,
+        "ports": sorted(config.sites),
+        "units": list(config.units),
+        "categories": [c.value for c in ADMIT_CATEGORIES],
+        "statuses": [c.value for c in ADMIT_STATUSES],
+        "storage_days": config.storage_days,
+        "reexport_days": config.reexport_days,
+    }
+    return _page(request, viewer, "bonded/admit.html", context, status_code=status_code)
+
+
+@router.get("/bonded/admit", response_class=HTMLResponse)
+def admit_page(request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config) -> Response:
+    """The form to admit goods into a bonded warehouse under their bonded-entry declaration (a new lot)."""
+    _may_admit(viewer)
+    return _admit_page(request, viewer, config, _admit_values(viewer, uow, config), {})
+
+
+@router.post("/bonded/admit", response_class=HTMLResponse)
+def admit_goods(request: Request, viewer: CurrentViewer, form: Form, uows: Factory, config: Config) -> Response:
+    """Admit goods from the form; the form's key is the movement key, so a resubmission books nothing (it leads to
+    the lot the first one made)."""
+    require_csrf(request, form)
+    _may_admit(viewer)
+    actor = viewer.actor
+    values = {name: _text(form, name, ADMIT_LIMITS.get(name, 64)) for name in ADMIT_FIELDS}
+    if actor.is_enterprise_bound:
+        values["owner"] = ""  # an enterprise's user admits its own goods
+    values["key"] = _key(form)
+    errors: dict[str, list[str]] = {}
+    for name in ADMIT_REQUIRED:
+        if not values[name]:
+            errors.setdefault(name, []).append(_("is required"))
+    if not actor.is_enterprise_bound and not values["owner"]:
+        errors.setdefault("owner", []).append(_("name the enterprise whose goods these are"))
+    category = next((c for c in ADMIT_CATEGORIES if c.value == values["category"]), None)
+    if category is None:
+        errors.setdefault("category", []).append(_("choose one of the categories listed"))
+    status = next((c for c in ADMIT_STATUSES if c.value == values["status"]), None)
+    if status is None:
+        errors.setdefault("status", []).append(_("choose bonded or domestic"))
+    storage_days: int | None = None
+    if values["storage_days"]:
+        if values["storage_days"].isdigit():
+            storage_days = int(values["storage_days"])
+        else:
+            errors.setdefault("storage_days", []).append(_("is not a whole number of days"))
+    reexport_by: date | None = None
+    try:
+        reexport_by = _day("reexport_by", values["reexport_by"])
+    except ValidationFailed as exc:
+        errors.setdefault("reexport_by", []).extend(field_message(e) for e in exc.errors)
+    site = values["site"].upper() + (f"/{values['bin'].upper()}" if values["bin"] else "")
+    conflict = False
+    if not errors:
+        assert category is not None and status is not None
+        try:
+            _movement, lot = handlers.admit(
+                uows,
+                actor,
+                config,
+                handlers.Admission(
+                    site=site,
+                    declaration_ref=values["declaration_ref"],
+                    hs_code=values["hs_code"].replace(".", "").replace(" ", ""),
+                    description=values["description"],
+                    origin=values["origin"].upper(),
+                    unit=values["unit"],
+                    quantity=_number(values["quantity"]),
+                    value=_number(values["value"]),
+                    currency=values["currency"].upper(),
+                    owner=values["owner"] or None,
+                    category=category,
+                    status=status,
+                    storage_days=storage_days,
+                    reexport_by=reexport_by,
+                    loss_allowance_pct=_number(values["loss_allowance_pct"]) or "0",
+                    key=values["key"],
+                ),
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                name = e.field
+                if name == "site" and values["bin"] and values["site"].upper() in config.sites:
+                    name = "bin"  # the port came from the list: the bin made the site code wrong
+                errors.setdefault(name if name in ADMIT_FIELDS else "form", []).append(field_message(e))
+        except (Conflict, NotFound) as exc:
+            conflict = True
+            errors.setdefault("form", []).append(error_message(exc))
+        else:
+            return RedirectResponse(f"/bonded/lots/{lot.id}?done=admitted", status_code=303)
+    return _admit_page(request, viewer, config, values, errors, status_code=409 if conflict else 422)
 
 
 # --- the ledger --------------------------------------------------------------------------------------------
@@ -254,9 +455,11 @@ def _lot_history(request: Request, lot_id: str) -> list[dict[str, Any]]:
 
 
 @router.get("/bonded/lots/{lot_id}", response_class=HTMLResponse)
-def lot_page(request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config, lot_id: str) -> Response:
+def lot_page(
+    request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config, lot_id: str, done: str = ""
+) -> Response:
     view = views.lot_view(uow, viewer.actor, config, lot_id)
-    context = {"v": view, "lot": view.lot, "history": _lot_history(request, lot_id)}
+    context = {"v": view, "lot": view.lot, "history": _lot_history(request, lot_id), "done": _done(done)}
     return _page(request, viewer, "bonded/lot.html", context)
 
 
