@@ -10,6 +10,7 @@ stocktake's key). A rejected form is shown again with the message beside each fi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -25,7 +26,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from starlette.datastructures import FormData
 
-from silkport.bonded.domain.model import Category, CustomsStatus, quantity
+from silkport.bonded.domain.model import AccountKind, Category, CustomsStatus, InsufficientStock, quantity
 from silkport.bonded.services import handlers, views
 from silkport.bonded.services.handlers import CUSTOMS, OPERATORS, BondedConfig
 from silkport.bonded.services.ports import BondedUnitOfWork
@@ -81,7 +82,7 @@ UPLIFT_FIELDS = (
 #: the services' field names as the form calls them
 UPLIFT_FIELD_NAMES = {"quantity": "litres_15c", "airline_id": "airline"}
 #: what a done=... redirect says (the template words it, translated)
-DONE = frozenset({"uplift", "reading", "declared", "stocktake", "decision", "alert", "admitted"})
+DONE = frozenset({"uplift", "reading", "declared", "stocktake", "decision", "alert", "admitted", "withdrawn", "loss"})
 
 
 # --- presentation ------------------------------------------------------------------------------------------
@@ -454,13 +455,203 @@ def _lot_history(request: Request, lot_id: str) -> list[dict[str, Any]]:
     return history
 
 
+#: the withdrawal form's fields and the loss form's (each form's fields are shown with its prefix: w-, l-)
+WITHDRAW_FIELDS = ("site", "purpose", "declaration_ref", "quantity")
+LOSS_FIELDS = ("site", "quantity", "reason")
+PURPOSES = ("re_export", "home_consumption")
+
+
+def _stock_sites(view: views.LotView) -> list[tuple[str, Decimal]]:
+    """Where the lot lies in stock (sites with a positive balance): what a withdrawal or a loss takes from."""
+    return [(a.site, q) for a, q in view.balances if a.kind is AccountKind.STOCK and a.site and q > 0]
+
+
+def _plain(q: Decimal) -> str:
+    """A quantity for a form's box: '1000', '52.5' (read back the same in every language)."""
+    return format(q.normalize(), "f") if q != 0 else "0"
+
+
+def _lot_forms(view: views.LotView) -> tuple[dict[str, str], dict[str, str]]:
+    """Fresh withdrawal and loss forms: the first site the lot lies at, all of it held there to withdraw."""
+    sites = _stock_sites(view)
+    site, held = sites[0] if sites else ("", Decimal(0))
+    withdrawal = {"site": site, "purpose": "re_export", "declaration_ref": "", "quantity": _plain(held)}
+    loss = {"site": site, "quantity": "", "reason": ""}
+    return {**withdrawal, "key": _new_key()}, {**loss, "key": _new_key()}
+
+
+def _lot_page(
+    request: Request,
+    viewer: Viewer,
+    uow: BondedUnitOfWork,
+    config: BondedConfig,
+    lot_id: str,
+    *,
+    done: str = "",
+    withdrawal: dict[str, str] | None = None,
+    withdrawal_errors: dict[str, list[str]] | None = None,
+    loss: dict[str, str] | None = None,
+    loss_errors: dict[str, list[str]] | None = None,
+    status_code: int = 200,
+) -> Response:
+    view = views.lot_view(uow, viewer.actor, config, lot_id)
+    with uow:
+        losses = uow.bonded.records("loss", order_by="reported_at", lot_id=view.lot.id)
+    fresh_withdrawal, fresh_loss = _lot_forms(view)
+    context = {
+        "v": view,
+        "lot": view.lot,
+        "history": _lot_history(request, lot_id),
+        "done": _done(done),
+        "losses": losses,
+        "stock_sites": [site for site, _held in _stock_sites(view)],
+        "site_texts": {site: f"{site} — {qty(q)} {view.lot.unit}" for site, q in _stock_sites(view)},
+        "purposes": PURPOSES,
+        "w": withdrawal or fresh_withdrawal,
+        "w_errors": withdrawal_errors or {},
+        "l": loss or fresh_loss,
+        "l_errors": loss_errors or {},
+    }
+    return _page(request, viewer, "bonded/lot.html", context, status_code=status_code)
+
+
 @router.get("/bonded/lots/{lot_id}", response_class=HTMLResponse)
 def lot_page(
     request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config, lot_id: str, done: str = ""
 ) -> Response:
-    view = views.lot_view(uow, viewer.actor, config, lot_id)
-    context = {"v": view, "lot": view.lot, "history": _lot_history(request, lot_id), "done": _done(done)}
-    return _page(request, viewer, "bonded/lot.html", context)
+    """A lot, where it lies, its movements, its reported losses and status history; to a keeper, the forms to
+    withdraw it from bond and to report a loss."""
+    return _lot_page(request, viewer, uow, config, lot_id, done=done)
+
+
+def _insufficient(exc: InsufficientStock, site: str, view: views.LotView) -> str:
+    """More than the site holds: said with what it holds of the lot (the service's text if the lot is not there)."""
+    held = dict(_stock_sites(view)).get(site)
+    if held is None:
+        return error_message(exc)
+    return _("%(site)s holds only %(held)s %(unit)s of this lot", site=site, held=qty(held), unit=view.lot.unit)
+
+
+@router.post("/bonded/lots/{lot_id}/withdrawals", response_class=HTMLResponse)
+def withdraw_lot(
+    request: Request, viewer: CurrentViewer, form: Form, uows: Factory, uow: BondedUow, config: Config, lot_id: str
+) -> Response:
+    """Take the lot out of bond from the lot page: re-export or home consumption under a declaration (the same
+    withdrawal the API books, naming this lot). The form's key is the movement key: a resubmission books nothing."""
+    require_csrf(request, form)
+    actor = viewer.actor
+    if actor.role not in OPERATORS:
+        raise PermissionDenied(_("a %(role)s may not withdraw goods", role=in_sentence(actor.role.label)))
+    view = views.lot_view(uow, actor, config, lot_id)  # another enterprise's lot: not found
+    values = {name: _text(form, name, 64) for name in WITHDRAW_FIELDS}
+    values["key"] = _key(form)
+    errors: dict[str, list[str]] = {}
+    for name in WITHDRAW_FIELDS:
+        if not values[name]:
+            errors.setdefault(name, []).append(_("is required"))
+    if values["purpose"] and values["purpose"] not in PURPOSES:
+        errors.setdefault("purpose", []).append(_("choose re-export or home consumption"))
+    conflict = False
+    if not errors:
+        try:
+            movement = handlers.withdraw(
+                uows,
+                actor,
+                config,
+                handlers.Withdrawal(
+                    site=values["site"],
+                    purpose=values["purpose"],
+                    declaration_ref=values["declaration_ref"],
+                    pick=handlers.Pick(lots=((view.lot.id, _number(values["quantity"])),)),
+                    owner=view.lot.owner_id,
+                    key=values["key"],
+                ),
+            )
+        except ValidationFailed as exc:
+            for e in exc.errors:
+                name = "quantity" if e.field.startswith("lots[") and e.field.endswith(".quantity") else e.field
+                errors.setdefault(name if name in WITHDRAW_FIELDS else "form", []).append(field_message(e))
+        except InsufficientStock as exc:
+            conflict = True
+            errors.setdefault("form", []).append(_insufficient(exc, values["site"].upper(), view))
+        except (Conflict, NotFound) as exc:
+            conflict = True
+            errors.setdefault("form", []).append(error_message(exc))
+        else:
+            return RedirectResponse(f"/bonded/lots/{lot_id}?done=withdrawn#m-{movement.id}", status_code=303)
+    return _lot_page(
+        request, viewer, uow, config, lot_id, withdrawal=values, withdrawal_errors=errors,
+        status_code=409 if conflict else 422,
+    )  # fmt: skip
+
+
+#: a loss report is no movement (customs decides it later): its form's key is kept in the idempotency store
+LOSS_KEY_SCOPE = "bonded-page-loss"
+
+
+def _loss_scope(actor_id: str, lot_id: str) -> str:
+    return hashlib.sha256(f"{LOSS_KEY_SCOPE}|{actor_id}|{lot_id}".encode()).hexdigest()
+
+
+@router.post("/bonded/lots/{lot_id}/losses", response_class=HTMLResponse)
+def report_lot_loss(
+    request: Request, viewer: CurrentViewer, form: Form, uows: Factory, uow: BondedUow, config: Config, lot_id: str
+) -> Response:
+    """Report a loss of the lot at a site, with its reason; customs decides it. The form's key is reserved before
+    the report is recorded, so a resubmission records nothing (it leads to the lot page as the first one did)."""
+    require_csrf(request, form)
+    actor = viewer.actor
+    if actor.role not in OPERATORS:
+        raise PermissionDenied(_("a %(role)s may not report losses", role=in_sentence(actor.role.label)))
+    view = views.lot_view(uow, actor, config, lot_id)
+    values = {name: _text(form, name, 500 if name == "reason" else 64) for name in LOSS_FIELDS}
+    values["key"] = _key(form)
+    errors: dict[str, list[str]] = {}
+    for name in LOSS_FIELDS:
+        if not values[name]:
+            errors.setdefault(name, []).append(_("is required"))
+    conflict = False
+    if not errors:
+        store = request.app.state.platform.idempotency_store()
+        scope = _loss_scope(actor.user_id, view.lot.id)
+        stored = store.reserve(scope, values["key"], values["key"])
+        if stored is not None and stored.status is not None and stored.body:
+            return RedirectResponse(stored.body.decode(), status_code=303)  # already reported from this form
+        if stored is not None:
+            conflict = True
+            errors.setdefault("form", []).append(_("this form is being sent already; reload the lot page"))
+        else:
+            recorded = False
+            try:
+                loss = handlers.report_loss(
+                    uows,
+                    actor,
+                    config,
+                    site=values["site"],
+                    lot_id=view.lot.id,
+                    quantity_=_number(values["quantity"]),
+                    reason=values["reason"],
+                )
+                recorded = True
+            except ValidationFailed as exc:
+                for e in exc.errors:
+                    errors.setdefault(e.field if e.field in LOSS_FIELDS else "form", []).append(field_message(e))
+            except InsufficientStock as exc:
+                conflict = True
+                errors.setdefault("form", []).append(_insufficient(exc, values["site"].upper(), view))
+            except (Conflict, NotFound) as exc:
+                conflict = True
+                errors.setdefault("form", []).append(error_message(exc))
+            finally:
+                if not recorded:
+                    store.release(scope, values["key"])  # nothing recorded: the corrected form may use the key
+            if recorded:
+                location = f"/bonded/lots/{lot_id}?done=loss#loss-{loss['id']}"
+                store.complete(scope, values["key"], 303, None, location.encode())
+                return RedirectResponse(location, status_code=303)
+    return _lot_page(
+        request, viewer, uow, config, lot_id, loss=values, loss_errors=errors, status_code=409 if conflict else 422
+    )
 
 
 # --- fuel --------------------------------------------------------------------------------------------------
