@@ -1,10 +1,11 @@
 """The warehouse keeper's everyday movements from the bonded pages: admitting goods (a new lot), withdrawing a lot
-from bond and reporting a loss from the lot page. Each form books once (its hidden key), names each wrong field
-with a 422 and books nothing, answers a conflict with a 409, is neither shown nor accepted (403) for a role that may
-not use it, and speaks Russian."""
+from bond and reporting a loss from the lot page; customs deciding a reported loss from the lot page. Each form
+books once (its hidden key), names each wrong field with a 422 and books nothing, answers a conflict with a 409, is
+neither shown nor accepted (403) for a role that may not use it, and speaks Russian."""
 
 from __future__ import annotations
 
+import html as markup
 import re
 from decimal import Decimal
 from typing import Any
@@ -294,3 +295,201 @@ def test_the_movement_forms_speak_russian(bonded: Bonded) -> None:
         headers=ru,
     )  # fmt: skip
     assert refused.status_code == 422 and "Причина</a>: обязательно" in refused.text
+
+
+# --- customs decides a reported loss from the lot page ------------------------------------------------------
+
+
+def reported_loss(b: Bonded, lost: str, **lot: str) -> tuple[str, str]:
+    """A lot of 1,000 kg with a 1 % loss allowance (unless ``lot`` says otherwise) and a loss reported by its
+    keeper through the API: (the lot page, the loss's id)."""
+    made = b.admit(**{"unit": "KGM", "quantity": "1000", "loss_allowance_pct": "1", **lot})["lot"]
+    loss = b.post("keeper_a", "/losses", {"site": "HRS-ROAD", "lot": made["id"], "quantity": lost,
+                                           "reason": "evaporation"})  # fmt: skip
+    return f"/bonded/lots/{made['id']}", loss["id"]
+
+
+def loss_row(html: str, loss_id: str) -> str:
+    return html.split(f'id="loss-{loss_id}"', 1)[1].split("</tr>", 1)[0]
+
+
+def decision_buttons(html: str, loss_id: str) -> list[str]:
+    """The values of ``approve`` the row's decision forms post (one small form per button)."""
+    forms = re.findall(
+        rf'<form method="post" action="/bonded/losses/{loss_id}/decision">(.*?)</form>', loss_row(html, loss_id)
+    )
+    return [v for f in forms for v in re.findall(r'name="approve" value="(\w+)"', f) if 'name="csrf_token"' in f]
+
+
+def notice_of(html: str) -> str:
+    """The visible text of the page's notice (what was done)."""
+    return markup.unescape(text_of(html.split('data-testid="done"', 1)[1].split("</div>", 1)[0]))
+
+
+def lot_balances(b: Bonded, path: str) -> dict[str, str]:
+    found: dict[str, str] = b.get("keeper_a", "/lots/" + path.rsplit("/", 1)[1])["balances"]
+    return found
+
+
+def test_customs_approves_a_loss_from_the_lot_page_beyond_the_allowance_with_duty(bonded: Bonded) -> None:
+    b = bonded
+    path, loss_id = reported_loss(b, "25")
+    html = page(b, "officer", path)
+    assert decision_buttons(html, loss_id) == ["yes", "no"]
+    assert "Approve the loss" in loss_row(html, loss_id) and "Reject the loss" in loss_row(html, loss_id)
+    r = b.client.post(
+        f"/bonded/losses/{loss_id}/decision",
+        data={"approve": "yes", "csrf_token": csrf_of(html)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == f"{path}?done=loss_decided&loss={loss_id}#loss-{loss_id}"
+    # the ledger books the loss: 10 kg within the 1 % allowance, 15 kg beyond it with duty (decide_loss's split)
+    a = b.zone.enterprise_a
+    balances = lot_balances(b, path)
+    assert balances[f"loss:{a}"] == "25.000" and balances[f"stock:{a}:HRS-ROAD"] == "975.000"
+    booked = [m for m in movements(b) if m["approval_ref"] == f"loss:{loss_id}"]
+    assert len(booked) == 1 and booked[0]["kind"] == "loss" and booked[0]["reason_code"] == "beyond_allowance"
+    assert (booked[0]["details"]["within_allowance"], booked[0]["details"]["beyond_allowance"]) == ("10.000", "15.000")
+    duty = booked[0]["duty"]["lots"][path.rsplit("/", 1)[1]]
+    assert Decimal(duty["total"]) > 0
+    # the API knows it is decided: deciding again there is a conflict
+    b.post("officer", f"/losses/{loss_id}/decision", {"approve": False}, expect=409)
+    # the officer reads what was decided and the duty now due, in the notice and in the row
+    shown = b.client.get(r.headers["location"]).text
+    notice = notice_of(shown)
+    total = f"{Decimal(duty['total']):,.2f}"
+    assert "Loss approved: 10 KGM within the lot's allowance and 15 KGM beyond it." in notice
+    assert f"Duty and taxes are due on 15 KGM: {total} CNY" in notice
+    assert f"duty {Decimal(duty['duty']):,.2f}" in notice and f"VAT {Decimal(duty['vat']):,.2f}" in notice
+    row = text_of(loss_row(shown, loss_id))
+    assert "Approved by customs" in row and f"15 KGM beyond the allowance: duty and taxes due {total} CNY" in row
+    assert decision_buttons(shown, loss_id) == [] and "/decision" not in loss_row(shown, loss_id)
+    assert f'href="#m-{booked[0]["id"]}"' in loss_row(shown, loss_id) and f'id="m-{booked[0]["id"]}"' in shown
+    b.ledger_ok()
+
+
+def test_customs_approves_a_loss_within_the_allowance_and_rejects_another(bonded: Bonded) -> None:
+    b = bonded
+    path, small = reported_loss(b, "4")
+    a = b.zone.enterprise_a
+    other = b.post("keeper_a", "/losses", {"site": "HRS-ROAD", "lot": path.rsplit("/", 1)[1], "quantity": "50",
+                                           "reason": "spilt"})["id"]  # fmt: skip
+    html = page(b, "supervisor", path)
+    assert decision_buttons(html, small) == ["yes", "no"] and decision_buttons(html, other) == ["yes", "no"]
+    token = csrf_of(html)
+    approved = b.client.post(f"/bonded/losses/{small}/decision", data={"approve": "yes", "csrf_token": token})
+    assert approved.status_code == 200  # followed to the lot page
+    notice = notice_of(approved.text)
+    assert "Loss approved: 4 KGM written off within the lot's allowance, no duty is due." in notice
+    within = [m for m in movements(b) if m["approval_ref"] == f"loss:{small}"]
+    assert len(within) == 1 and within[0]["duty"] is None and within[0]["reason_code"] == "within_allowance"
+    assert "within the allowance: no duty" in text_of(loss_row(approved.text, small))
+    # the other one rejected: nothing is booked, the stock stays as it was
+    rejected = b.client.post(
+        f"/bonded/losses/{other}/decision", data={"approve": "no", "csrf_token": token}, follow_redirects=False
+    )
+    assert rejected.status_code == 303 and rejected.headers["location"].endswith(f"loss={other}#loss-{other}")
+    shown = b.client.get(rejected.headers["location"]).text
+    assert "Loss rejected: nothing is written off" in notice_of(shown)
+    assert "Rejected by customs" in text_of(loss_row(shown, other)) and decision_buttons(shown, other) == []
+    assert not [m for m in movements(b) if m["approval_ref"] == f"loss:{other}"]
+    balances = lot_balances(b, path)
+    assert balances[f"loss:{a}"] == "4.000" and balances[f"stock:{a}:HRS-ROAD"] == "996.000"
+    b.post("officer", f"/losses/{other}/decision", {"approve": True}, expect=409)  # the API: decided already
+    assert lot_balances(b, path)[f"loss:{a}"] == "4.000"
+    b.ledger_ok()
+
+
+def test_a_second_decision_from_the_page_is_a_409_that_changes_nothing(bonded: Bonded) -> None:
+    b = bonded
+    path, loss_id = reported_loss(b, "25")
+    html = page(b, "officer", path)  # the page drawn while the loss was pending: a stale button
+    token = csrf_of(html)
+    first = b.client.post(f"/bonded/losses/{loss_id}/decision", data={"approve": "no", "csrf_token": token})
+    assert first.status_code == 200
+    before = (lot_balances(b, path), movements(b))
+    again = b.client.post(f"/bonded/losses/{loss_id}/decision", data={"approve": "yes", "csrf_token": token})
+    assert again.status_code == 409
+    error = text_of(again.text.split('data-testid="decision-error"', 1)[1].split("</div>", 1)[0])
+    assert "This loss was rejected by customs already: nothing was changed." in error
+    assert (
+        "Rejected by customs" in text_of(loss_row(again.text, loss_id)) and decision_buttons(again.text, loss_id) == []
+    )
+    same = b.client.post(f"/bonded/losses/{loss_id}/decision", data={"approve": "no", "csrf_token": token})
+    assert same.status_code == 409 and 'data-testid="decision-error"' in same.text
+    assert (lot_balances(b, path), movements(b)) == before
+    # an approved one, decided again (a double click): still one loss movement
+    path2, approved = reported_loss(b, "5")
+    token = csrf_of(page(b, "officer", path2))  # signed in again: a new session, a new token
+    assert (
+        b.client.post(f"/bonded/losses/{approved}/decision", data={"approve": "yes", "csrf_token": token}).status_code
+        == 200
+    )
+    twice = b.client.post(f"/bonded/losses/{approved}/decision", data={"approve": "yes", "csrf_token": token})
+    assert twice.status_code == 409 and "This loss was approved by customs already" in twice.text
+    assert len([m for m in movements(b) if m["approval_ref"] == f"loss:{approved}"]) == 1
+    # neither yes nor no: 422, nothing decided
+    _path3, pending = reported_loss(b, "2")
+    odd = b.client.post(f"/bonded/losses/{pending}/decision", data={"approve": "maybe", "csrf_token": token})
+    assert odd.status_code == 422 and "choose to approve or to reject the loss" in odd.text
+    assert decision_buttons(odd.text, pending) == ["yes", "no"]
+    b.ledger_ok()
+
+
+def test_who_may_decide_a_loss_from_the_lot_page(bonded: Bonded) -> None:
+    b = bonded
+    path, loss_id = reported_loss(b, "25")
+    before = (lot_balances(b, path), movements(b))
+    for who in ("keeper_a", "trader_a", "analyst"):
+        html = page(b, who, path)
+        assert f'id="loss-{loss_id}"' in html and decision_buttons(html, loss_id) == []
+        assert "Awaiting customs" in text_of(loss_row(html, loss_id))
+        for answer in ("yes", "no"):
+            refused = b.client.post(
+                f"/bonded/losses/{loss_id}/decision", data={"approve": answer, "csrf_token": csrf_of(html)}
+            )
+            assert refused.status_code == 403, who
+    # a keeper of another enterprise: the loss does not exist for them
+    page(b, "keeper_b", path, expect=404)
+    stranger = page(b, "keeper_b", "/bonded")
+    gone = b.client.post(f"/bonded/losses/{loss_id}/decision", data={"approve": "yes", "csrf_token": csrf_of(stranger)})
+    assert gone.status_code == 404
+    # no loss of that id at all, and customs without the form's token
+    html = page(b, "officer", path)
+    missing = b.client.post(
+        "/bonded/losses/" + "0" * 32 + "/decision", data={"approve": "yes", "csrf_token": csrf_of(html)}
+    )
+    assert missing.status_code == 404
+    assert b.client.post(f"/bonded/losses/{loss_id}/decision", data={"approve": "yes"}).status_code == 403
+    assert (lot_balances(b, path), movements(b)) == before
+    assert decision_buttons(page(b, "officer", path), loss_id) == ["yes", "no"]  # still pending
+    assert decision_buttons(page(b, "admin", path), loss_id) == ["yes", "no"]  # the admin decides for customs too
+
+
+def test_a_loss_decision_in_russian(bonded: Bonded) -> None:
+    b = bonded
+    ru = {"Accept-Language": "ru-RU,ru;q=0.9"}
+    path, loss_id = reported_loss(b, "1025", quantity="5000")  # 50 kg allowed: 975 beyond it
+    page(b, "officer", "/bonded")
+    html = b.client.get(path, headers=ru).text
+    row = text_of(loss_row(html, loss_id))
+    assert "Одобрить потерю" in row and "Отклонить потерю" in row and "Approve the loss" not in html
+    r = b.client.post(
+        f"/bonded/losses/{loss_id}/decision", data={"approve": "yes", "csrf_token": csrf_of(html)}, headers=ru
+    )
+    assert r.status_code == 200
+    notice = notice_of(r.text)
+    assert "Потеря одобрена: 50 KGM в пределах нормы потерь партии и 975 KGM сверх неё." in notice
+    duty = next(m for m in movements(b) if m["approval_ref"] == f"loss:{loss_id}")["duty"]
+    total = f"{Decimal(duty['total']):,.2f}".replace(",", "\u00a0").replace(".", ",")
+    assert Decimal(duty["total"]) >= 1000  # a figure with a group separator, written the Russian way
+    assert re.sub(r"[\u00a0\u202f ]", " ", f"подлежат уплате пошлины и налоги: {total} CNY") in re.sub(
+        r"[\u00a0\u202f ]", " ", notice
+    )
+    assert "Одобрено таможней" in text_of(loss_row(r.text, loss_id)) and "Loss approved" not in r.text
+    again = b.client.post(
+        f"/bonded/losses/{loss_id}/decision", data={"approve": "no", "csrf_token": csrf_of(html)}, headers=ru
+    )
+    assert again.status_code == 409
+    assert "Эта потеря уже одобрена таможней: ничего не изменено." in text_of(again.text)

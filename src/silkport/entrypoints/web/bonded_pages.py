@@ -82,7 +82,9 @@ UPLIFT_FIELDS = (
 #: the services' field names as the form calls them
 UPLIFT_FIELD_NAMES = {"quantity": "litres_15c", "airline_id": "airline"}
 #: what a done=... redirect says (the template words it, translated)
-DONE = frozenset({"uplift", "reading", "declared", "stocktake", "decision", "alert", "admitted", "withdrawn", "loss"})
+DONE = frozenset(
+    {"uplift", "reading", "declared", "stocktake", "decision", "alert", "admitted", "withdrawn", "loss", "loss_decided"}
+)
 
 
 # --- presentation ------------------------------------------------------------------------------------------
@@ -492,18 +494,28 @@ def _lot_page(
     withdrawal_errors: dict[str, list[str]] | None = None,
     loss: dict[str, str] | None = None,
     loss_errors: dict[str, list[str]] | None = None,
+    decided: str = "",
+    decision_error: str = "",
     status_code: int = 200,
 ) -> Response:
     view = views.lot_view(uow, viewer.actor, config, lot_id)
     with uow:
         losses = uow.bonded.records("loss", order_by="reported_at", lot_id=view.lot.id)
     fresh_withdrawal, fresh_loss = _lot_forms(view)
+    outcomes = _loss_outcomes(view, losses)
+    notice = ""
+    if done == "loss_decided":
+        decided_loss = next((x for x in losses if x["id"] == decided), None)
+        notice = _decision_notice(decided_loss, outcomes.get(decided), view.lot.unit) if decided_loss else ""
     context = {
         "v": view,
         "lot": view.lot,
         "history": _lot_history(request, lot_id),
-        "done": _done(done),
+        "done": _done(done) if done != "loss_decided" or notice else "",
+        "decided_notice": notice,
+        "decision_error": decision_error,
         "losses": losses,
+        "outcomes": outcomes,
         "stock_sites": [site for site, _held in _stock_sites(view)],
         "site_texts": {site: f"{site} — {qty(q)} {view.lot.unit}" for site, q in _stock_sites(view)},
         "purposes": PURPOSES,
@@ -517,11 +529,17 @@ def _lot_page(
 
 @router.get("/bonded/lots/{lot_id}", response_class=HTMLResponse)
 def lot_page(
-    request: Request, viewer: CurrentViewer, uow: BondedUow, config: Config, lot_id: str, done: str = ""
+    request: Request,
+    viewer: CurrentViewer,
+    uow: BondedUow,
+    config: Config,
+    lot_id: str,
+    done: str = "",
+    loss: str = "",
 ) -> Response:
     """A lot, where it lies, its movements, its reported losses and status history; to a keeper, the forms to
-    withdraw it from bond and to report a loss."""
-    return _lot_page(request, viewer, uow, config, lot_id, done=done)
+    withdraw it from bond and to report a loss; to customs, the buttons to decide each pending loss."""
+    return _lot_page(request, viewer, uow, config, lot_id, done=done, decided=loss.strip()[:64])
 
 
 def _insufficient(exc: InsufficientStock, site: str, view: views.LotView) -> str:
@@ -652,6 +670,107 @@ def report_lot_loss(
     return _lot_page(
         request, viewer, uow, config, lot_id, loss=values, loss_errors=errors, status_code=409 if conflict else 422
     )
+
+
+# --- customs decides a reported loss ------------------------------------------------------------------------
+
+
+def _loss_outcomes(view: views.LotView, losses: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What each approved loss booked, from its movement (as ``handlers.decide_loss`` recorded it): the quantity
+    within the lot's allowance, the quantity beyond it, and the duty and taxes due on that (None: no duty)."""
+    moved = {line.movement.id: line.movement for line in view.lines}
+    outcomes: dict[str, dict[str, Any]] = {}
+    for x in losses:
+        movement = moved.get(x.get("movement_id") or "")
+        if x["status"] != "approved" or movement is None:
+            continue
+        details = movement.details or {}
+        duty = movement.duty or {}
+        lots = duty.get("lots")
+        quote = lots.get(view.lot.id) if isinstance(lots, dict) else None
+        outcomes[x["id"]] = {
+            "movement": movement.id,
+            "within": Decimal(str(details.get("within_allowance", "0"))),
+            "beyond": Decimal(str(details.get("beyond_allowance", "0"))),
+            "duty": quote if isinstance(quote, dict) else None,
+        }
+    return outcomes
+
+
+def _decision_notice(loss: dict[str, Any], outcome: dict[str, Any] | None, unit: str) -> str:
+    """What customs decided, said to the officer who decided it (and what it means for duty)."""
+    if loss["status"] == "rejected":
+        return _("Loss rejected: nothing is written off, the lot's stock stays as booked.")
+    if loss["status"] != "approved" or outcome is None:
+        return ""
+    within, beyond, duty = qty(outcome["within"]), qty(outcome["beyond"]), outcome["duty"]
+    if outcome["beyond"] == 0:
+        return _(
+            "Loss approved: %(within)s %(unit)s written off within the lot's allowance, no duty is due.",
+            within=within,
+            unit=unit,
+        )
+    if duty is None:
+        return _(
+            "Loss approved: %(within)s %(unit)s within the lot's allowance and %(beyond)s %(unit)s beyond it; "
+            "the goods are not under bond, so no duty is due.",
+            within=within,
+            beyond=beyond,
+            unit=unit,
+        )
+    return _(
+        "Loss approved: %(within)s %(unit)s within the lot's allowance and %(beyond)s %(unit)s beyond it. "
+        "Duty and taxes are due on %(beyond)s %(unit)s: %(total)s CNY (duty %(duty)s, excise %(excise)s, "
+        "VAT %(vat)s; customs value %(value)s CNY).",
+        within=within,
+        beyond=beyond,
+        unit=unit,
+        total=money(duty.get("total")),
+        duty=money(duty.get("duty")),
+        excise=money(duty.get("excise")),
+        vat=money(duty.get("vat")),
+        value=money(duty.get("customs_value")),
+    )
+
+
+#: what the decision form's ``approve`` says
+APPROVE = {"yes": True, "no": False}
+
+
+@router.post("/bonded/losses/{loss_id}/decision", response_class=HTMLResponse)
+def decide_lot_loss(
+    request: Request, viewer: CurrentViewer, form: Form, uows: Factory, uow: BondedUow, config: Config, loss_id: str
+) -> Response:
+    """Customs approves or rejects a reported loss from the lot page (``approve=yes|no``), through
+    ``handlers.decide_loss``: approved, the ledger books the loss (duty due beyond the lot's allowance). A loss
+    decided already is a 409 that says how it was decided (nothing changes); a stranger's loss is not found."""
+    require_csrf(request, form)
+    actor = viewer.actor
+    with uow:
+        loss = uow.bonded.record("loss", loss_id)
+    if loss is None:
+        raise NotFound(_("loss %(loss_id)s not found", loss_id=loss_id))
+    lot_id = views.lot_view(uow, actor, config, loss["lot_id"]).lot.id  # another enterprise's loss: not found
+    if actor.role not in CUSTOMS:
+        raise PermissionDenied(_("a %(role)s may not decide losses", role=in_sentence(actor.role.label)))
+    approve = APPROVE.get(_text(form, "approve", 8).lower())
+    if approve is None:
+        message = _("choose to approve or to reject the loss")
+        return _lot_page(request, viewer, uow, config, lot_id, decision_error=message, status_code=422)
+    try:
+        handlers.decide_loss(uows, actor, config, loss_id, approve)
+    except Conflict:
+        with uow:
+            now = uow.bonded.record("loss", loss_id) or loss
+        message = (
+            _("This loss was approved by customs already: nothing was changed.")
+            if now["status"] == "approved"
+            else _("This loss was rejected by customs already: nothing was changed.")
+            if now["status"] == "rejected"
+            else _("This loss cannot be decided now: nothing was changed.")
+        )
+        return _lot_page(request, viewer, uow, config, lot_id, decided=loss_id, decision_error=message, status_code=409)
+    return RedirectResponse(f"/bonded/lots/{lot_id}?done=loss_decided&loss={loss_id}#loss-{loss_id}", status_code=303)
 
 
 # --- fuel --------------------------------------------------------------------------------------------------
