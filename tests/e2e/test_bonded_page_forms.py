@@ -1,7 +1,8 @@
 """The warehouse keeper's everyday movements from the bonded pages: admitting goods (a new lot), withdrawing a lot
 from bond and reporting a loss from the lot page; customs deciding a reported loss from the lot page. Each form
 books once (its hidden key), names each wrong field with a 422 and books nothing, answers a conflict with a 409, is
-neither shown nor accepted (403) for a role that may not use it, and speaks Russian."""
+neither shown nor accepted (403) for a role that may not use it, and speaks Russian (the uplift form's error summary
+too)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from tests.e2e.test_bonded_api import Bonded
 from tests.e2e.test_bonded_api import bonded as bonded  # the fixture, used by name
-from tests.e2e.test_bonded_pages import page, text_of
+from tests.e2e.test_bonded_pages import fuel, page, text_of, uplift_form
 from tests.e2e.test_pages import csrf_of
 
 
@@ -493,3 +494,33 @@ def test_a_loss_decision_in_russian(bonded: Bonded) -> None:
     )
     assert again.status_code == 409
     assert "Эта потеря уже одобрена таможней: ничего не изменено." in text_of(again.text)
+
+
+# --- the fuel uplift form's error summary -------------------------------------------------------------------
+
+
+def test_the_uplift_form_error_summary_names_the_fields_by_their_labels_in_russian(bonded: Bonded) -> None:
+    b = bonded
+    ru = {"Accept-Language": "ru-RU,ru;q=0.9"}
+    fuel(b, "keeper_b", "30000")
+    page(b, "airline_b", "/bonded/fuel")
+    html = b.client.get("/bonded/fuel", headers=ru).text
+    token = csrf_of(html)
+    bad = b.client.post(
+        "/bonded/fuel/uplifts",
+        data={**uplift_form(litres_15c="", density_15c=""), "csrf_token": token},
+        headers=ru,
+    )
+    assert bad.status_code == 422
+    summary = bad.text.split('data-testid="form-errors"', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#field-litres_15c">Литры при 15 °C</a>: обязательно' in summary
+    assert '<a href="#field-density_15c">Плотность при 15 °C (кг/м³)</a>: обязательно' in summary
+    assert "Litres 15c" not in summary and "Density 15c" not in summary
+    # the labels in the summary are the fields' own
+    assert '<label for="f-litres_15c">Литры при 15 °C' in bad.text
+    # a field error the service finds reads its label too
+    wrong = b.client.post(
+        "/bonded/fuel/uplifts", data={**uplift_form(flight_number="??"), "csrf_token": token}, headers=ru
+    )
+    assert wrong.status_code == 422
+    assert '<a href="#field-flight_number">Номер рейса</a>:' in wrong.text.split('data-testid="form-errors"', 1)[1]
