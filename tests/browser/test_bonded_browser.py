@@ -27,11 +27,12 @@ from tests.factories import declaration, item
 pytestmark = pytest.mark.browser
 
 
-def entry(platform: Platform, enterprise: str, hs: str, quantity: str, unit: str) -> str:
-    """A bonded-entry declaration of the enterprise, filed with clearance and cleared (green lane)."""
+def entry(platform: Platform, enterprise: str, hs: str, quantity: str, unit: str, **kind: str) -> str:
+    """A declaration of the enterprise (a bonded entry unless ``kind`` says otherwise, e.g. a bonded exit for
+    re-export), filed with clearance and cleared (green lane)."""
     goods = item(hs_code=hs, origin_country="KZ", quantity=quantity, unit=unit, net_mass_kg=quantity,
                  gross_mass_kg=quantity)  # fmt: skip
-    body = {**declaration(items=[goods], type="bonded_entry"), "declarant": enterprise}
+    body = {**declaration(items=[goods], **(kind or {"type": "bonded_entry"})), "declarant": enterprise}
     trader = Actor(f"t-{enterprise[:6]}", "trader", Role.TRADER, enterprise_id=enterprise)
     outcome = clearance.file_declaration(
         platform.clearance_uow(), trader, platform.clearance_config(), content_from_json(body)
@@ -167,22 +168,6 @@ def test_a_keeper_counts_stock_and_an_airline_records_an_uplift(
     shot(page, screenshot_dirs, "bonded-airline-fuel-phone")
 
 
-def exit_declaration(platform: Platform, enterprise: str, hs: str, quantity: str, unit: str) -> str:
-    """A bonded-exit declaration for re-export of the enterprise's goods, filed with clearance and cleared."""
-    goods = item(hs_code=hs, origin_country="KZ", quantity=quantity, unit=unit, net_mass_kg=quantity,
-                 gross_mass_kg=quantity)  # fmt: skip
-    body = {
-        **declaration(items=[goods], type="bonded_exit", bonded_exit_kind="re_export", destination_country="KZ"),
-        "declarant": enterprise,
-    }
-    trader = Actor(f"t-{enterprise[:6]}", "trader", Role.TRADER, enterprise_id=enterprise)
-    outcome = clearance.file_declaration(
-        platform.clearance_uow(), trader, platform.clearance_config(), content_from_json(body)
-    )
-    assert outcome.declaration.status.value == "cleared"
-    return outcome.declaration.id
-
-
 def test_a_keeper_admits_goods_and_re_exports_part_of_them_from_the_pages(
     live_server: LiveServer, page: Page, screenshot_dirs: list[Path]
 ) -> None:
@@ -194,7 +179,10 @@ def test_a_keeper_admits_goods_and_re_exports_part_of_them_from_the_pages(
     )
     add_user(platform, "gulnara", Role.WAREHOUSE_KEEPER, enterprise_id=warehouse.id, display_name="Gulnara Tursun")
     entry_ref = entry(platform, warehouse.id, "610910", "1000", "H87")
-    export_ref = exit_declaration(platform, warehouse.id, "610910", "600", "H87")
+    export_ref = entry(
+        platform, warehouse.id, "610910", "600", "H87",
+        type="bonded_exit", bonded_exit_kind="re_export", destination_country="KZ",
+    )  # fmt: skip
     base = live_server.url
 
     sign_in(page, base, "gulnara")
