@@ -18,6 +18,7 @@ from silkport.clearance.adapters.rulebook_file import default_rulebook
 from silkport.clearance.schemas import content_from_json
 from silkport.clearance.services import handlers as clearance
 from silkport.enterprises.domain.commands import RegisterEnterprise
+from silkport.enterprises.domain.model import Enterprise
 from silkport.enterprises.services import handlers
 from silkport.shared.actor import SYSTEM, Actor, Role
 from tests.browser.conftest import LiveServer, shot, sign_in
@@ -55,15 +56,20 @@ def admit(platform: Platform, actor: Actor, site: str, hs: str, what: str, quant
     return lot.id
 
 
+def warehouse_without_random_checks(platform: Platform, rulebook_version: str, serial: int) -> Enterprise:
+    """A warehouse enterprise in Horgos, with a rulebook that samples nothing, so its declarations clear green."""
+    rulebook = replace(default_rulebook(), version=rulebook_version, random_rate=Decimal(0))
+    clearance.publish_rulebook(platform.clearance_uow(), Actor("sup", "supervisor", Role.CUSTOMS_SUPERVISOR), rulebook)
+    return handlers.register_enterprise(
+        platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(serial, "HORGOS"))
+    )
+
+
 def test_a_keeper_counts_stock_and_an_airline_records_an_uplift(
     live_server: LiveServer, page: Page, screenshot_dirs: list[Path]
 ) -> None:
     platform = live_server.platform
-    rulebook = replace(default_rulebook(), version="browser-bonded-no-random", random_rate=Decimal(0))
-    clearance.publish_rulebook(platform.clearance_uow(), Actor("sup", "supervisor", Role.CUSTOMS_SUPERVISOR), rulebook)
-    warehouse = handlers.register_enterprise(
-        platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(301, "HORGOS"))
-    )
+    warehouse = warehouse_without_random_checks(platform, "browser-bonded-no-random", 301)
     carrier = handlers.register_enterprise(
         platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(302, "URUMQI"))
     )
@@ -172,11 +178,7 @@ def test_a_keeper_admits_goods_and_re_exports_part_of_them_from_the_pages(
     live_server: LiveServer, page: Page, screenshot_dirs: list[Path]
 ) -> None:
     platform = live_server.platform
-    rulebook = replace(default_rulebook(), version="browser-bonded-forms-no-random", random_rate=Decimal(0))
-    clearance.publish_rulebook(platform.clearance_uow(), Actor("sup", "supervisor", Role.CUSTOMS_SUPERVISOR), rulebook)
-    warehouse = handlers.register_enterprise(
-        platform.enterprises_uow(), SYSTEM, RegisterEnterprise(details=make_details(311, "HORGOS"))
-    )
+    warehouse = warehouse_without_random_checks(platform, "browser-bonded-forms-no-random", 311)
     add_user(platform, "gulnara", Role.WAREHOUSE_KEEPER, enterprise_id=warehouse.id, display_name="Gulnara Tursun")
     entry_ref = entry(platform, warehouse.id, "610910", "1000", "H87")
     export_ref = entry(

@@ -23,6 +23,19 @@ from tests.factories import declaration, item
 API = "/api/v1/bonded"
 
 
+#: the goods an admission declares unless a test says otherwise (the API's body; the page form's fields too)
+ADMISSION: dict[str, str] = {
+    "site": "HRS-ROAD",
+    "hs_code": "610910",
+    "description": "Cotton T-shirts",
+    "origin": "KZ",
+    "unit": "H87",
+    "quantity": "1000",
+    "value": "5000.00",
+    "currency": "USD",
+}
+
+
 class Bonded:
     def __init__(self, zone: Zone) -> None:
         self.zone = zone
@@ -98,17 +111,7 @@ class Bonded:
             over["declaration_ref"] = self.declare(
                 who, "entry", over.get("hs_code", "610910"), over.get("origin", "KZ")
             )
-        body = {
-            "site": "HRS-ROAD",
-            "hs_code": "610910",
-            "description": "Cotton T-shirts",
-            "origin": "KZ",
-            "unit": "H87",
-            "quantity": "1000",
-            "value": "5000.00",
-            "currency": "USD",
-        }
-        body.update(over)
+        body = {**ADMISSION, **over}
         result: dict[str, Any] = self.post(who, "/lots", body)
         return result
 

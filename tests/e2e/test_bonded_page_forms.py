@@ -11,7 +11,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from tests.e2e.test_bonded_api import Bonded
+from tests.e2e.test_bonded_api import ADMISSION, Bonded
 from tests.e2e.test_bonded_api import bonded as bonded  # the fixture, used by name
 from tests.e2e.test_bonded_pages import fuel, page, text_of, uplift_form
 from tests.e2e.test_pages import csrf_of
@@ -26,22 +26,8 @@ def key_in(html: str, form_id: str) -> str:
 
 
 def admission(b: Bonded, **over: str) -> dict[str, str]:
-    data = {
-        "site": "HRS-ROAD",
-        "bin": "",
-        "declaration_ref": b.declare("keeper_a", "entry"),
-        "hs_code": "610910",
-        "description": "Cotton T-shirts",
-        "origin": "KZ",
-        "unit": "H87",
-        "quantity": "1000",
-        "value": "5000.00",
-        "currency": "USD",
-        "category": "goods",
-        "status": "bonded",
-    }
-    data.update(over)
-    return data
+    data = {**ADMISSION, "bin": "", "declaration_ref": b.declare("keeper_a", "entry"), "category": "goods"}
+    return {**data, "status": "bonded", **over}
 
 
 def movements(b: Bonded, who: str = "keeper_a") -> list[dict[str, Any]]:
